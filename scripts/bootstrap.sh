@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Create or update the virtual environment .venv from requirements/. Idempotent: when .venv
+# already matches the requirement files it returns in well under a second.
+#   PYTHON=python3.10 scripts/bootstrap.sh   picks another interpreter (3.10 or 3.11).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+venv=.venv
+stamp=$venv/.requirements.sha256
+wanted=$(cat requirements/lock.txt requirements/requirements.txt scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
+
+if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    exit 0
+fi
+
+echo "bootstrap: installing pinned dependencies into $venv (first run takes a few minutes)" >&2
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pip==24.0
+minor=$("$venv/bin/python" -c 'import sys; print(sys.version_info[1])')
+if [ "$minor" -ge 11 ]; then
+    # rasa 3.6 and rasa-sdk 3.6 declare Requires-Python <3.11 although they run on 3.11
+    # (see README, "Python 3.11"). Install exactly the locked set with no resolution.
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-deps --ignore-requires-python -r requirements/lock.txt
+else
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -r requirements/requirements.txt -c requirements/lock.txt
+fi
+echo "$wanted" > "$stamp"
+echo "bootstrap: done" >&2
