@@ -1,0 +1,1 @@
+"""Rasa custom actions. Each stays thin and calls `trainer/` for the work."""
