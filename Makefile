@@ -1,0 +1,14 @@
+# The two commands of the README: `make run` and `make test`.
+.PHONY: run test bootstrap train
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+bootstrap:
+	scripts/bootstrap.sh
+
+train: bootstrap
+	.venv/bin/python scripts/train.py

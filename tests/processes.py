@@ -1,0 +1,83 @@
+"""Start the project's servers as real processes on free loopback ports, and stop them."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServerProcess:
+    """A server started with `python -m ...`, its output kept in a log file for failures."""
+
+    def __init__(self, args: List[str], ready_url: str, log: Path, env: Optional[Dict] = None):
+        self.ready_url = ready_url
+        self.log = log
+        environment = dict(os.environ, RASA_TELEMETRY_ENABLED="false", **(env or {}))
+        self._log_file = open(log, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=environment,
+            stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 120.0) -> "ServerProcess":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early; log:\n{self.output()}")
+            try:
+                if requests.get(self.ready_url, timeout=2).status_code < 500:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout}s; log:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log_file.close()
+
+    def output(self) -> str:
+        self._log_file.flush()
+        return self.log.read_text(errors="replace")[-5000:]
+
+
+def start_action_server(log_dir: Path) -> "tuple[ServerProcess, str]":
+    port = free_port()
+    server = ServerProcess(
+        ["-m", "compat", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        ready_url=f"http://127.0.0.1:{port}/health",
+        log=log_dir / f"actions-{port}.log",
+    ).wait_ready(timeout=60)
+    return server, f"http://127.0.0.1:{port}/webhook"
+
+
+def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_db: Path):
+    port = free_port()
+    server = ServerProcess(
+        ["-m", "compat", "rasa", "run", "--model", str(model), "--port", str(port),
+         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+        ready_url=f"http://127.0.0.1:{port}/",
+        log=log_dir / f"rasa-{port}.log",
+        env={"ACTION_SERVER_URL": action_url, "TRACKER_STORE_URL": f"sqlite:///{tracker_db}"},
+    ).wait_ready(timeout=180)  # fmt: skip
+    return server, f"http://127.0.0.1:{port}"
