@@ -1,20 +1,158 @@
-"""Command line: python -m trainer COMMAND ..."""
+"""Command line: python -m trainer COMMAND ...   (python -m trainer --help lists them)"""
 import argparse
+import json
 import sys
-from typing import List, Optional
+from pathlib import Path
+from typing import IO, Iterator, List, Optional
+
+from trainer.content import DEFAULT_CONTENT_DIR
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m trainer", description="IHL training assistant: trainer tools."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check the training content")
+    validate.add_argument(
+        "path", nargs="?", type=Path, default=DEFAULT_CONTENT_DIR,
+        help="content folder, or one scenario file (checked against its folder's rules)",
+    )  # fmt: skip
+    validate.set_defaults(handler=_validate)
+
+    grade = commands.add_parser(
+        "grade", help="grade typed answers given as JSON lines",
+        description='Reads JSON lines {"scenario", "step", "text", "lang"} and writes one JSON '
+        'line per input: {"grade", "concepts", "missed", "red_flags", "cautions"} or {"error"}.',
+    )  # fmt: skip
+    grade.add_argument("--input", type=Path, help="file to read (default: standard input)")
+    grade.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
+    grade.set_defaults(handler=_grade)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="compare the engine's grades with yours",
+        description='Reads JSON lines like grade\'s input with "expected" (0-3, or null for an '
+        "answer that says nothing gradable) and prints agreement figures.",
+    )  # fmt: skip
+    calibrate.add_argument("file", type=Path)
+    calibrate.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
+    calibrate.add_argument("--disagreements", action="store_true", help="list each disagreement")
+    calibrate.add_argument("--min-kappa", type=float, help="exit 1 when kappa is below this")
+    calibrate.set_defaults(handler=_calibrate)
 
     web = commands.add_parser("web", help="serve the trainee page (and dashboard)")
     web.add_argument("--host", default="0.0.0.0")
     web.add_argument("--port", type=int, default=8080)
     web.set_defaults(handler=_web)
     return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from trainer.validate import check_content
+
+    path: Path = args.path
+    if path.is_file():
+        root = path.parent.parent if path.parent.name == "scenarios" else DEFAULT_CONTENT_DIR
+        report = check_content(root, scenario_files=[path])
+    else:
+        report = check_content(path)
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    if report.errors:
+        print(f"validate: {len(report.errors)} problem(s) found", file=sys.stderr)
+        return 1
+    print(f"validate: {len(report.scenarios)} scenario(s) and {report.files_checked} file(s) OK")
+    return 0
+
+
+def _load_scorer(content_dir: Path):
+    from trainer.content import ContentInvalid, load_content
+    from trainer.scoring import Scorer
+
+    try:
+        return Scorer(load_content(content_dir))
+    except ContentInvalid as invalid:
+        print(invalid, file=sys.stderr)
+        sys.exit(f"the content under {content_dir} has problems; run: python -m trainer validate")
+
+
+class BadLine(ValueError):
+    pass
+
+
+def _parse_answer(line: str, need_expected: bool = False) -> dict:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise BadLine(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(item, dict):
+        raise BadLine("expected a JSON object")
+    for key in ("scenario", "step", "text"):
+        if not isinstance(item.get(key), str):
+            raise BadLine(f'"{key}" must be a string')
+    if item.get("lang") not in (None, "en", "fr"):
+        raise BadLine('"lang" must be "en" or "fr"')
+    if need_expected and item.get("expected", "missing") not in (None, 0, 1, 2, 3):
+        raise BadLine('"expected" must be 0, 1, 2, 3 or null')
+    return item
+
+
+def _lines(stream: IO[str]) -> Iterator[str]:
+    for line in stream:
+        if line.strip():
+            yield line
+
+
+def _grade(args: argparse.Namespace) -> int:
+    scorer = _load_scorer(args.content)
+    stream = open(args.input, encoding="utf-8") if args.input else sys.stdin
+    with stream:
+        for line in _lines(stream):
+            try:
+                item = _parse_answer(line)
+                output = scorer.grade(item["scenario"], item["step"], item["text"]).as_dict()
+            except (BadLine, KeyError) as error:
+                output = {"error": error.args[0]}
+            print(json.dumps(output, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from trainer.calibration import agreement
+
+    scorer = _load_scorer(args.content)
+    expected, predicted, problems, disagreements = [], [], [], []
+    with open(args.file, encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = _parse_answer(line, need_expected=True)
+                result = scorer.grade(item["scenario"], item["step"], item["text"])
+            except (BadLine, KeyError) as error:
+                problems.append(f"{args.file}:{number}: {error.args[0]}")
+                continue
+            expected.append(item["expected"])
+            predicted.append(result.grade)
+            if result.grade != item["expected"]:
+                disagreements.append((number, item, result))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not expected:
+        print("calibrate: no usable answers", file=sys.stderr)
+        return 1
+    report = agreement(expected, predicted)
+    print(report.render())
+    if args.disagreements:
+        print("\ndisagreements (line: expected -> engine):")
+        for number, item, result in disagreements:
+            print(f"  {number}: {item['expected']} -> {result.grade}  {item['scenario']}/{item['step']}: "
+                  f"{item['text']!r}  found={result.concepts} flags={result.red_flags} cautions={result.cautions}")
+    if args.min_kappa is not None and report.kappa < args.min_kappa:
+        print(f"calibrate: kappa {report.kappa:.3f} is below {args.min_kappa}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _web(args: argparse.Namespace) -> int:

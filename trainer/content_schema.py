@@ -1,0 +1,195 @@
+"""JSON Schemas of the content files (checked with jsonschema; see trainer/validate.py)."""
+
+GRADE_MIN, GRADE_MAX = 0, 3
+LANGUAGES = ("en", "fr")
+
+_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_RULE_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
+_NONEMPTY = {"type": "string", "pattern": r"\S"}
+
+TEXT = {
+    "type": "object",
+    "description": "the same text in every language",
+    "properties": {language: _NONEMPTY for language in LANGUAGES},
+    "required": list(LANGUAGES),
+    "additionalProperties": False,
+}
+TEXT_LIST = {
+    "type": "object",
+    "properties": {
+        language: {"type": "array", "items": _NONEMPTY, "minItems": 1} for language in LANGUAGES
+    },
+    "required": list(LANGUAGES),
+    "additionalProperties": False,
+}
+RULE_IDS = {"type": "array", "items": _RULE_ID, "minItems": 1, "uniqueItems": True}
+
+_CUE_GROUP = {
+    "type": "object",
+    "required": ["id", "label", "cues"],
+    "additionalProperties": False,
+    "properties": {"id": _ID, "label": TEXT, "cues": TEXT_LIST},
+}
+
+RUBRIC = {
+    "type": "object",
+    "required": ["concepts", "red_flags", "model_answer"],
+    "additionalProperties": False,
+    "properties": {
+        "concepts": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "weight", "cues"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "label": TEXT,
+                    "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 5},
+                    "key": {"type": "boolean"},
+                    "cues": TEXT_LIST,
+                },
+            },
+        },
+        "cautions": {"type": "array", "items": _CUE_GROUP},
+        "red_flags": {"type": "array", "items": _CUE_GROUP},
+        "model_answer": TEXT,
+    },
+}
+
+OPTION = {
+    "type": "object",
+    "required": ["id", "label", "grade", "rules", "feedback", "next"],
+    "additionalProperties": False,
+    "properties": {
+        "id": _ID,
+        "label": TEXT,
+        "grade": {"type": "integer", "minimum": GRADE_MIN, "maximum": GRADE_MAX},
+        "rules": RULE_IDS,
+        "feedback": TEXT,
+        "next": _ID,
+    },
+}
+
+STEP = {
+    "type": "object",
+    "required": ["prompt", "hint", "options", "rubric"],
+    "additionalProperties": False,
+    "properties": {
+        "prompt": TEXT,
+        "hint": TEXT,
+        "options": {"type": "array", "items": OPTION, "minItems": 2, "maxItems": 5},
+        "rubric": RUBRIC,
+    },
+}
+
+ENDING = {
+    "type": "object",
+    "required": ["title", "debrief", "rules"],
+    "additionalProperties": False,
+    "properties": {"title": TEXT, "debrief": TEXT, "rules": RULE_IDS},
+}
+
+SCENARIO = {
+    "type": "object",
+    "required": [
+        "id", "title", "difficulty", "principles", "rules", "objectives", "briefing",
+        "start", "steps", "endings",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "id": _ID,
+        "title": TEXT,
+        "difficulty": {"type": "integer", "minimum": 1, "maximum": 3},
+        "principles": {"type": "array", "items": _ID, "minItems": 1, "uniqueItems": True},
+        "rules": RULE_IDS,
+        "objectives": TEXT_LIST,
+        "briefing": {
+            "type": "object",
+            "required": ["situation", "place", "time", "people"],
+            "additionalProperties": False,
+            "properties": {key: TEXT for key in ("situation", "place", "time", "people")},
+        },
+        "start": _ID,
+        "steps": {
+            "type": "object",
+            "minProperties": 3,
+            "maxProperties": 6,
+            "propertyNames": _ID,
+            "additionalProperties": STEP,
+        },
+        "endings": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": _ID,
+            "additionalProperties": ENDING,
+        },
+    },
+}  # fmt: skip
+
+RULES_FILE = {
+    "type": "object",
+    "required": ["rules"],
+    "additionalProperties": False,
+    "properties": {
+        "rules": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "principle", "short", "title", "explanation", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _RULE_ID,
+                    "principle": _ID,
+                    "short": TEXT,
+                    "title": TEXT,
+                    "explanation": TEXT,
+                    "source": _NONEMPTY,
+                },
+            },
+        }
+    },
+}
+
+PRINCIPLES_FILE = {
+    "type": "object",
+    "required": ["principles"],
+    "additionalProperties": False,
+    "properties": {
+        "principles": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "description"],
+                "additionalProperties": False,
+                "properties": {"id": _ID, "title": TEXT, "description": TEXT},
+            },
+        }
+    },
+}
+
+LEXICON_FILE = {
+    "type": "object",
+    "required": ["synonyms"],
+    "additionalProperties": False,
+    "properties": {
+        "synonyms": {
+            "type": "array",
+            "description": "groups of words or phrases read as the same; the first names the group",
+            "items": {"type": "array", "items": _NONEMPTY, "minItems": 2},
+        },
+        "stopwords": {"type": "array", "items": _NONEMPTY},
+        "negations": {
+            "type": "object",
+            "required": ["before", "after"],
+            "additionalProperties": False,
+            "properties": {
+                "before": {"type": "array", "items": _NONEMPTY},
+                "after": {"type": "array", "items": _NONEMPTY},
+            },
+        },
+    },
+}

@@ -1,0 +1,163 @@
+"""Find cue phrases in what a trainee typed, the way a reader would.
+
+An answer and a cue are both reduced to tokens: words without case or accents, read through
+the lexicon's synonym groups (so "tirer", "open fire" and "shoot" are one token) and through
+the English and French Snowball stemmers (so "shooting" meets "shoot" and "évacuons" meets
+"évacuer"). A cue matches when all its content words appear close together in any order.
+A match is negated when a negation comes shortly before it in the same clause ("I would not
+shoot", "never fire without warning") or, in French, when "pas"/"jamais" follows its first word
+("je tire pas").
+"""
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+import snowballstemmer
+
+from trainer.content import Lexicon
+from trainer.text import fold
+
+Keys = FrozenSet[str]
+
+_CLAUSE_BREAK = re.compile(r"[.;:!?\n]+|,|\bbut\b|\bmais\b|\bthen\b|\bpuis\b|\bensuite\b")
+_WORD = re.compile(r"[a-z0-9]+")
+NEGATION_WINDOW = 5  # words before a match in which a negation still applies
+EXTRA_WINDOW = 4  # other words allowed between the words of one cue
+
+
+@lru_cache(maxsize=1)
+def _stemmers():
+    return snowballstemmer.stemmer("english"), snowballstemmer.stemmer("french")
+
+
+@lru_cache(maxsize=50_000)
+def word_keys(word: str) -> Keys:
+    english, french = _stemmers()
+    return frozenset({word, english.stemWord(word), french.stemWord(word)})
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str  # folded surface form, or the synonym group's name
+    keys: Keys
+    clause: int
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    negated: bool
+
+
+class TextMatcher:
+    """Tokenises answers and cues with one lexicon; cheap to reuse, safe to share."""
+
+    def __init__(self, lexicon: Lexicon):
+        self._single: Dict[str, str] = {}
+        self._phrases: List[Tuple[Tuple[Keys, ...], str]] = []
+        for group in lexicon.synonyms:
+            name = "=" + "_".join(_WORD.findall(fold(group[0])))
+            for member in group:
+                member_words = _WORD.findall(fold(member))
+                if len(member_words) == 1:
+                    for key in word_keys(member_words[0]):
+                        self._single.setdefault(key, name)
+                elif member_words:
+                    self._phrases.append((tuple(word_keys(w) for w in member_words), name))
+        self._phrases.sort(key=lambda phrase: -len(phrase[0]))  # longest phrase wins
+        self._stopwords = frozenset(self._canonical(w) for w in _words(lexicon.stopwords))
+        self._negations_before = frozenset(
+            self._canonical(w) for w in _words(lexicon.negations_before)
+        )
+        self._negations_after = frozenset(self._canonical(w) for w in _words(lexicon.negations_after))
+
+    def _canonical(self, word: str) -> str:
+        for key in word_keys(word):
+            if key in self._single:
+                return self._single[key]
+        return word
+
+    def tokens(self, text: str) -> List[Token]:
+        """The tokens of a text, synonyms folded into their group."""
+        raw: List[Tuple[str, int]] = []
+        for clause, part in enumerate(_CLAUSE_BREAK.split(fold(text))):
+            raw.extend((word, clause) for word in _WORD.findall(part))
+        tokens: List[Token] = []
+        index = 0
+        while index < len(raw):
+            phrase = self._phrase_at(raw, index)
+            if phrase:
+                length, name = phrase
+                tokens.append(Token(name, frozenset({name}), raw[index][1]))
+                index += length
+                continue
+            word, clause = raw[index]
+            name = self._canonical(word)
+            keys = frozenset({name}) if name.startswith("=") else word_keys(word)
+            tokens.append(Token(name, keys, clause))
+            index += 1
+        return tokens
+
+    def _phrase_at(self, raw, index) -> Optional[Tuple[int, str]]:
+        for words, name in self._phrases:
+            end = index + len(words)
+            if end <= len(raw) and all(
+                word_keys(raw[index + offset][0]) & keys for offset, keys in enumerate(words)
+            ):
+                return len(words), name
+        return None
+
+    def compile(self, cue: str) -> Tuple[Keys, ...]:
+        """The content words of a cue; empty when it has only stopwords."""
+        return tuple(t.keys for t in self.tokens(cue) if t.word not in self._stopwords)
+
+    def find(self, cue: Sequence[Keys], tokens: Sequence[Token]) -> Optional[Match]:
+        """The first place where every word of `cue` appears close together, if any.
+
+        A non-negated match is preferred over a negated one anywhere in the answer.
+        """
+        if not cue:
+            return None
+        span = len(cue) + EXTRA_WINDOW
+        found: Optional[Match] = None
+        for start, token in enumerate(tokens):
+            if not any(token.keys & keys for keys in cue):
+                continue
+            window = tokens[start : start + span]
+            positions = _assign(cue, window)
+            if positions is None:
+                continue
+            match = Match(start, start + max(positions), self._negated(tokens, start))
+            if not match.negated:
+                return match
+            found = found or match
+        return found
+
+    def _negated(self, tokens: Sequence[Token], start: int) -> bool:
+        clause = tokens[start].clause
+        for token in tokens[max(0, start - NEGATION_WINDOW) : start]:
+            if token.clause == clause and token.word in self._negations_before:
+                return True
+        for token in tokens[start + 1 : start + 3]:
+            if token.clause == clause and token.word in self._negations_after:
+                return True
+        return False
+
+
+def _assign(cue: Sequence[Keys], window: Sequence[Token]) -> Optional[List[int]]:
+    """Positions in `window` of each cue word (first cue word at some position), or None."""
+    used: List[int] = []
+    for keys in cue:
+        position = next(
+            (i for i, token in enumerate(window) if i not in used and token.keys & keys), None
+        )
+        if position is None:
+            return None
+        used.append(position)
+    return used if 0 in used else None
+
+
+def _words(items: Sequence[str]) -> List[str]:
+    return [word for item in items for word in _WORD.findall(fold(item))]

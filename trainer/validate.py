@@ -1,0 +1,230 @@
+"""Check the content files so a trainer's edit cannot break a scenario.
+
+Every problem is reported with its file, the path inside the file and the line. Structure is
+checked against the JSON Schemas of trainer.content_schema; the checks below add what a schema
+cannot express: references, reachability, dead ends, branching and usable cues.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Set
+
+import jsonschema
+
+from trainer import content_schema as schema
+from trainer.yamlfile import ContentError, YamlDocument, load_yaml
+
+
+@dataclass
+class Report:
+    errors: List[ContentError] = field(default_factory=list)
+    principles: dict = field(default_factory=dict)
+    rules: dict = field(default_factory=dict)
+    lexicon: dict = field(default_factory=dict)
+    scenarios: List[dict] = field(default_factory=list)
+    files_checked: int = 0
+
+
+def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -> Report:
+    """Check the content under `root`; only `scenario_files` when given (with root's rules)."""
+    report = Report()
+    root = Path(root)
+    if not root.is_dir():
+        report.errors.append(ContentError(root, (), 1, "content folder not found"))
+        return report
+
+    principles = _load(root / "principles.yml", schema.PRINCIPLES_FILE, report)
+    rules = _load(root / "rules.yml", schema.RULES_FILE, report)
+    lexicon = _load(root / "lexicon.yml", schema.LEXICON_FILE, report)
+    principle_ids = _unique_ids(principles, "principles", report)
+    rule_ids = _unique_ids(rules, "rules", report)
+    if principles and rules:
+        for index, rule in enumerate(rules.data["rules"]):
+            if rule["principle"] not in principle_ids:
+                report.errors.append(
+                    rules.error(("rules", index, "principle"),
+                                f"unknown principle {rule['principle']!r}")  # fmt: skip
+                )
+    matcher = None
+    if lexicon:
+        matcher = _check_lexicon(lexicon, report)
+        report.lexicon = lexicon.data
+
+    files = sorted((root / "scenarios").glob("*.yml")) if scenario_files is None else scenario_files
+    if scenario_files is None and not files:
+        report.errors.append(ContentError(root / "scenarios", (), 1, "no scenario files (*.yml)"))
+    for file in files:
+        document = _load(Path(file), schema.SCENARIO, report)
+        if document is None:
+            continue
+        errors_before = len(report.errors)
+        _check_scenario(document, principle_ids, rule_ids, matcher, report)
+        if len(report.errors) == errors_before:
+            report.scenarios.append(document.data)
+
+    report.principles = principles.data if principles else {}
+    report.rules = rules.data if rules else {}
+    report.errors.sort(key=lambda error: (str(error.file), error.line))
+    return report
+
+
+def _load(file: Path, file_schema: dict, report: Report) -> Optional[YamlDocument]:
+    """Parse and schema-check one file; None (with errors recorded) when it is unusable."""
+    report.files_checked += 1
+    if not file.is_file():
+        report.errors.append(ContentError(file, (), 1, "file not found"))
+        return None
+    try:
+        document = load_yaml(file)
+    except ContentError as error:
+        report.errors.append(error)
+        return None
+    for path, line in document.duplicate_keys:
+        report.errors.append(ContentError(file, path, line, "key appears twice; the first is lost"))
+    if not isinstance(document.data, dict):
+        report.errors.append(document.error((), "expected a mapping at the top of the file"))
+        return None
+    problems = sorted(
+        jsonschema.Draft7Validator(file_schema).iter_errors(document.data),
+        key=lambda error: list(map(str, error.absolute_path)),
+    )
+    for problem in problems:
+        report.errors.append(document.error(tuple(problem.absolute_path), _explain(problem)))
+    return None if problems else document
+
+
+def _explain(problem: jsonschema.ValidationError) -> str:
+    """jsonschema's message, made plainer for the cases a trainer meets most."""
+    if problem.validator == "required" and problem.schema is schema.TEXT:
+        return f"{problem.message.split(' is a required')[0]} text is missing (every text needs en and fr)"
+    if problem.validator == "pattern" and problem.schema.get("pattern") == r"\S":
+        return "text is empty"
+    if problem.validator == "type" and isinstance(problem.instance, bool):
+        return (f"{problem.message}: YAML reads yes/no/on/off/true/false as true or false; "
+                "put the word in quotes")
+    if problem.validator in ("minimum", "maximum") and "grade" in problem.absolute_path:
+        return f"grade {problem.instance} is out of range {schema.GRADE_MIN}-{schema.GRADE_MAX}"
+    return problem.message
+
+
+def _unique_ids(document: Optional[YamlDocument], key: str, report: Report) -> Set[str]:
+    ids: Set[str] = set()
+    if document is None:
+        return ids
+    for index, item in enumerate(document.data[key]):
+        if item["id"] in ids:
+            report.errors.append(document.error((key, index, "id"), f"duplicate id {item['id']!r}"))
+        ids.add(item["id"])
+    return ids
+
+
+def _check_lexicon(document: YamlDocument, report: Report):
+    from trainer.content import build_content
+    from trainer.matching import TextMatcher
+
+    owner: Dict[str, int] = {}
+    for group_index, group in enumerate(document.data.get("synonyms", [])):
+        for member_index, member in enumerate(group):
+            word = " ".join(member.casefold().split())
+            if word in owner and owner[word] != group_index:
+                report.errors.append(
+                    document.error(("synonyms", group_index, member_index),
+                                   f"{member!r} is already in synonym group {owner[word] + 1}")  # fmt: skip
+                )
+            owner.setdefault(word, group_index)
+    return TextMatcher(build_content({"principles": []}, {"rules": []}, [], document.data).lexicon)
+
+
+def _check_scenario(document, principle_ids, rule_ids, matcher, report) -> None:
+    data = document.data
+    errors = report.errors
+    if data["id"] != document.file.stem:
+        errors.append(document.error(("id",), f"id {data['id']!r} must match the file name {document.file.stem!r}"))
+
+    def check_rules(path, cited, scenario_rules=None):
+        for index, rule_id in enumerate(cited):
+            if rule_id not in rule_ids:
+                errors.append(document.error(path + (index,), f"unknown rule {rule_id!r} (see content/rules.yml)"))
+            elif scenario_rules is not None and rule_id not in scenario_rules:
+                errors.append(document.error(path + (index,), f"rule {rule_id!r} is cited but not listed in the scenario's rules"))
+
+    for index, principle in enumerate(data["principles"]):
+        if principle not in principle_ids:
+            errors.append(document.error(("principles", index), f"unknown principle {principle!r}"))
+    check_rules(("rules",), data["rules"])
+    scenario_rules = set(data["rules"])
+
+    steps, endings = data["steps"], data["endings"]
+    for name in set(steps) & set(endings):
+        errors.append(document.error(("endings", name), f"{name!r} is both a step and an ending"))
+    if data["start"] not in steps:
+        errors.append(document.error(("start",), f"start {data['start']!r} is not a step"))
+
+    for step_id, step in steps.items():
+        path = ("steps", step_id)
+        seen = set()
+        for index, option in enumerate(step["options"]):
+            option_path = path + ("options", index)
+            if option["id"] in seen:
+                errors.append(document.error(option_path + ("id",), f"duplicate option id {option['id']!r}"))
+            seen.add(option["id"])
+            if option["next"] not in steps and option["next"] not in endings:
+                errors.append(document.error(option_path + ("next",), f"next {option['next']!r} is neither a step nor an ending"))
+            check_rules(option_path + ("rules",), option["rules"], scenario_rules)
+        if not any(option["grade"] == schema.GRADE_MAX for option in step["options"]):
+            errors.append(document.error(path + ("options",), f"no option with grade {schema.GRADE_MAX} (the recommended conduct)"))
+        _check_rubric(document, path + ("rubric",), step["rubric"], matcher, errors)
+    for ending_id, ending in endings.items():
+        check_rules(("endings", ending_id, "rules"), ending["rules"], scenario_rules)
+
+    if data["start"] in steps:
+        _check_graph(document, data, errors)
+
+
+def _check_rubric(document, path, rubric, matcher, errors) -> None:
+    for group_name in ("concepts", "cautions", "red_flags"):
+        seen = set()
+        for index, group in enumerate(rubric.get(group_name, [])):
+            if group["id"] in seen:
+                errors.append(document.error(path + (group_name, index, "id"), f"duplicate id {group['id']!r}"))
+            seen.add(group["id"])
+            if matcher is None:
+                continue
+            for language, cues in group["cues"].items():
+                for cue_index, cue in enumerate(cues):
+                    if not matcher.compile(cue):
+                        errors.append(document.error(
+                            path + (group_name, index, "cues", language, cue_index),
+                            f"cue {cue!r} has only stopwords: it can never match",
+                        ))
+
+
+def _check_graph(document, data, errors) -> None:
+    steps, endings = data["steps"], data["endings"]
+    edges = {step_id: [o["next"] for o in step["options"]] for step_id, step in steps.items()}
+    reachable, frontier = {data["start"]}, [data["start"]]
+    while frontier:
+        for target in edges.get(frontier.pop(), []):
+            if target not in reachable and (target in steps or target in endings):
+                reachable.add(target)
+                frontier.append(target)
+    for step_id in steps:
+        if step_id not in reachable:
+            errors.append(document.error(("steps", step_id), f"step {step_id!r} cannot be reached from the start"))
+    for ending_id in endings:
+        if ending_id not in reachable:
+            errors.append(document.error(("endings", ending_id), f"ending {ending_id!r} cannot be reached from the start"))
+
+    leads_to_ending = set(endings)
+    changed = True
+    while changed:
+        changed = False
+        for step_id, targets in edges.items():
+            if step_id not in leads_to_ending and any(t in leads_to_ending for t in targets):
+                leads_to_ending.add(step_id)
+                changed = True
+    for step_id in steps:
+        if step_id in reachable and step_id not in leads_to_ending:
+            errors.append(document.error(("steps", step_id), f"dead end: no choice from step {step_id!r} ever reaches an ending"))
+
+    if not any(len(set(targets)) > 1 for targets in edges.values()):
+        errors.append(document.error(("steps",), "no step branches: some choices must lead somewhere different"))
