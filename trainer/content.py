@@ -106,6 +106,7 @@ class Lexicon:
     stopwords: Tuple[str, ...] = ()
     negations_before: Tuple[str, ...] = ()
     negations_after: Tuple[str, ...] = ()
+    condemnations: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -157,6 +158,7 @@ def build_content(principles: dict, rules: dict, scenarios: List[dict], lexicon:
             stopwords=tuple(lexicon.get("stopwords", [])),
             negations_before=tuple(lexicon.get("negations", {}).get("before", [])),
             negations_after=tuple(lexicon.get("negations", {}).get("after", [])),
+            condemnations=tuple(lexicon.get("condemnations", [])),
         ),
     )  # fmt: skip
 

@@ -182,6 +182,7 @@ LEXICON_FILE = {
             "items": {"type": "array", "items": _NONEMPTY, "minItems": 2},
         },
         "stopwords": {"type": "array", "items": _NONEMPTY},
+        "condemnations": {"type": "array", "items": _NONEMPTY},
         "negations": {
             "type": "object",
             "required": ["before", "after"],

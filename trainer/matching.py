@@ -4,9 +4,12 @@ An answer and a cue are both reduced to tokens: words without case or accents, r
 the lexicon's synonym groups (so "tirer", "open fire" and "shoot" are one token) and through
 the English and French Snowball stemmers (so "shooting" meets "shoot" and "évacuons" meets
 "évacuer"). A cue matches when all its content words appear close together in any order.
-A match is negated when a negation comes shortly before it in the same clause ("I would not
-shoot", "never fire without warning") or, in French, when "pas"/"jamais" follows its first word
-("je tire pas").
+All words of one match must stand in the same clause (commas and "but" separate clauses).
+A match is negated when a negation comes shortly before it or inside it, in its clause ("I
+would not shoot", "recommend no strike"), when "pas"/"jamais" follows its first word ("je tire
+pas"), or when a condemnation stands in its sentence ("burning the village would be revenge,
+a war crime"). A cue that is itself negative or condemning ("not responsible", "illegal order") is
+never cancelled by its own words.
 """
 import re
 from dataclasses import dataclass
@@ -20,8 +23,10 @@ from trainer.text import fold
 
 Keys = FrozenSet[str]
 
-_CLAUSE_BREAK = re.compile(r"[.;:!?\n]+|,|\bbut\b|\bmais\b|\bthen\b|\bpuis\b|\bensuite\b")
+_SENTENCE_BREAK = re.compile(r"[.;:!?\n]+")
+_CLAUSE_BREAK = re.compile(r",|\bbut\b|\bmais\b|\bthen\b|\bpuis\b|\bensuite\b")
 _WORD = re.compile(r"[a-z0-9]+")
+MIN_STEM = 4  # shorter stems are too ambiguous: French "note" would stem to "not"
 NEGATION_WINDOW = 5  # words before a match in which a negation still applies
 EXTRA_WINDOW = 4  # other words allowed between the words of one cue
 
@@ -34,7 +39,8 @@ def _stemmers():
 @lru_cache(maxsize=50_000)
 def word_keys(word: str) -> Keys:
     english, french = _stemmers()
-    return frozenset({word, english.stemWord(word), french.stemWord(word)})
+    stems = {english.stemWord(word), french.stemWord(word)}
+    return frozenset({word} | {stem for stem in stems if len(stem) >= MIN_STEM})
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Token:
     word: str  # folded surface form, or the synonym group's name
     keys: Keys
     clause: int
+    sentence: int
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class TextMatcher:
     """Tokenises answers and cues with one lexicon; cheap to reuse, safe to share."""
 
     def __init__(self, lexicon: Lexicon):
+        self._exact: Dict[str, str] = {}  # a group member's own spelling wins over any stem
         self._single: Dict[str, str] = {}
         self._phrases: List[Tuple[Tuple[Keys, ...], str]] = []
         for group in lexicon.synonyms:
@@ -62,6 +70,7 @@ class TextMatcher:
             for member in group:
                 member_words = _WORD.findall(fold(member))
                 if len(member_words) == 1:
+                    self._exact.setdefault(member_words[0], name)
                     for key in word_keys(member_words[0]):
                         self._single.setdefault(key, name)
                 elif member_words:
@@ -72,8 +81,12 @@ class TextMatcher:
             self._canonical(w) for w in _words(lexicon.negations_before)
         )
         self._negations_after = frozenset(self._canonical(w) for w in _words(lexicon.negations_after))
+        self._condemnations = frozenset(self._canonical(w) for w in _words(lexicon.condemnations))
+        self._cancelling = self._negations_before | self._condemnations
 
     def _canonical(self, word: str) -> str:
+        if word in self._exact:
+            return self._exact[word]
         for key in word_keys(word):
             if key in self._single:
                 return self._single[key]
@@ -81,22 +94,25 @@ class TextMatcher:
 
     def tokens(self, text: str) -> List[Token]:
         """The tokens of a text, synonyms folded into their group."""
-        raw: List[Tuple[str, int]] = []
-        for clause, part in enumerate(_CLAUSE_BREAK.split(fold(text))):
-            raw.extend((word, clause) for word in _WORD.findall(part))
+        raw: List[Tuple[str, int, int]] = []
+        clause = 0
+        for sentence, sentence_text in enumerate(_SENTENCE_BREAK.split(fold(text))):
+            for part in _CLAUSE_BREAK.split(sentence_text):
+                raw.extend((word, clause, sentence) for word in _WORD.findall(part))
+                clause += 1
         tokens: List[Token] = []
         index = 0
         while index < len(raw):
             phrase = self._phrase_at(raw, index)
             if phrase:
                 length, name = phrase
-                tokens.append(Token(name, frozenset({name}), raw[index][1]))
+                tokens.append(Token(name, frozenset({name}), raw[index][1], raw[index][2]))
                 index += length
                 continue
-            word, clause = raw[index]
+            word, clause, sentence = raw[index]
             name = self._canonical(word)
             keys = frozenset({name}) if name.startswith("=") else word_keys(word)
-            tokens.append(Token(name, keys, clause))
+            tokens.append(Token(name, keys, clause, sentence))
             index += 1
         return tokens
 
@@ -125,25 +141,29 @@ class TextMatcher:
         for start, token in enumerate(tokens):
             if not any(token.keys & keys for keys in cue):
                 continue
-            window = tokens[start : start + span]
+            window = [t for t in tokens[start : start + span] if t.clause == token.clause]
             positions = _assign(cue, window)
             if positions is None:
                 continue
-            match = Match(start, start + max(positions), self._negated(tokens, start))
+            negatable = not any(keys & self._cancelling for keys in cue)
+            end = start + max(positions)
+            match = Match(start, end, negatable and self._negated(tokens, start, end))
             if not match.negated:
                 return match
             found = found or match
         return found
 
-    def _negated(self, tokens: Sequence[Token], start: int) -> bool:
-        clause = tokens[start].clause
-        for token in tokens[max(0, start - NEGATION_WINDOW) : start]:
-            if token.clause == clause and token.word in self._negations_before:
-                return True
-        for token in tokens[start + 1 : start + 3]:
-            if token.clause == clause and token.word in self._negations_after:
-                return True
-        return False
+    def _negated(self, tokens: Sequence[Token], start: int, end: int) -> bool:
+        clause, sentence = tokens[start].clause, tokens[start].sentence
+
+        def any_in(selection, words) -> bool:
+            return any(t.clause == clause and t.word in words for t in selection)
+
+        return (
+            any_in(tokens[max(0, start - NEGATION_WINDOW) : end + 1], self._negations_before)
+            or any_in(tokens[start + 1 : start + 3], self._negations_after)
+            or any(t.sentence == sentence and t.word in self._condemnations for t in tokens)
+        )
 
 
 def _assign(cue: Sequence[Keys], window: Sequence[Token]) -> Optional[List[int]]:

@@ -4,8 +4,10 @@ Grades: 3 lawful and protective (the recommended conduct), 2 lawful but incomple
 key precaution or risks harm, 0 unlawful; None when the answer says nothing gradable.
 
 - A red flag (an unlawful act, not negated) makes the grade 0 whatever else is said.
-- Concepts found add their weights: 3 needs at least FULL_SHARE of the rubric's weight and
-  every key concept; 2 needs PARTIAL_SHARE; any concept found gives at least 1.
+- Concepts found add their weights. A key concept is the lawful core of the answer: with every
+  key concept, the grade is at least 2, and 3 once FULL_SHARE of the rubric's weight is said
+  in at least two concepts (the recommended conduct always has more than one part).
+  Without them, PARTIAL_SHARE gives 2 and any concept found gives 1.
 - A caution (a risky act, such as a warning shot as the first response) caps the grade at 1,
   unless the answer also has every key concept (the risky act is then part of a sound plan,
   like a warning shot as the last step of a graduated escalation).
@@ -16,8 +18,8 @@ from typing import Dict, List, Optional, Tuple
 from trainer.content import Content, CueGroup, Rubric
 from trainer.matching import Keys, TextMatcher
 
-FULL_SHARE = 0.6
-PARTIAL_SHARE = 0.3
+FULL_SHARE = 0.5
+PARTIAL_SHARE = 0.25
 MAX_ANSWER_CHARS = 2000  # longer answers are graded on their beginning
 
 
@@ -103,9 +105,10 @@ def _grade_from_concepts(found: List[CueGroup], all_concepts: List[CueGroup]) ->
     if not found:
         return 1
     share = sum(g.weight for g in found) / sum(g.weight for g in all_concepts)
-    if share >= FULL_SHARE and all(g in found for g in all_concepts if g.key):
+    keys_found = all(g in found for g in all_concepts if g.key)
+    if keys_found and share >= FULL_SHARE and len(found) >= 2:
         return 3
-    if share >= PARTIAL_SHARE:
+    if share >= PARTIAL_SHARE or _has_key_concepts(found, all_concepts):
         return 2
     return 1
 
