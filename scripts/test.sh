@@ -13,6 +13,9 @@ echo "== rasa data validate" >&2
 "$python" -m compat rasa data validate --fail-on-warnings \
     --domain domain.yml --data data --config config.yml
 
+echo "== python -m trainer validate (training content)" >&2
+"$python" -m trainer validate
+
 echo "== test model (retrained only when its inputs changed)" >&2
 model=$("$python" scripts/train.py --config tests/fast_config.yml --prefix test | tail -n 1)
 export TEST_MODEL=$model
