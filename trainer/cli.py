@@ -41,6 +41,28 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--min-kappa", type=float, help="exit 1 when kappa is below this")
     calibrate.set_defaults(handler=_calibrate)
 
+    trainee = commands.add_parser("trainee", help="a trainee's personal data").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    export = trainee.add_parser("export", help="print everything held about a trainee (JSON)")
+    export.add_argument("trainee_id", type=int, metavar="ID")
+    export.set_defaults(handler=_trainee_export)
+    erase = trainee.add_parser(
+        "erase", help="delete a trainee, their answers and their conversations"
+    )
+    erase.add_argument("trainee_id", type=int, metavar="ID")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.set_defaults(handler=_trainee_erase)
+    listing = trainee.add_parser("list", help="list trainees with their channels")
+    listing.set_defaults(handler=_trainee_list)
+
+    cohort = commands.add_parser("cohort", help="cohorts of trainees").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create = cohort.add_parser("create", help="create a cohort and print its enrolment code")
+    create.add_argument("name")
+    create.set_defaults(handler=_cohort_create)
+
     web = commands.add_parser("web", help="serve the trainee page (and dashboard)")
     web.add_argument("--host", default="0.0.0.0")
     web.add_argument("--port", type=int, default=8080)
@@ -152,6 +174,70 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.min_kappa is not None and report.kappa < args.min_kappa:
         print(f"calibrate: kappa {report.kappa:.3f} is below {args.min_kappa}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _store():
+    from trainer.progress import ProgressStore, StoreUnavailable
+
+    try:
+        return ProgressStore()
+    except StoreUnavailable as error:
+        sys.exit(f"the progress database cannot be reached: {error}")
+
+
+def _trainee_export(args: argparse.Namespace) -> int:
+    data = _store().export_trainee(args.trainee_id)
+    if data is None:
+        print(f"no trainee with id {args.trainee_id}", file=sys.stderr)
+        return 1
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _trainee_erase(args: argparse.Namespace) -> int:
+    store = _store()
+    if store.export_trainee(args.trainee_id) is None:
+        print(f"no trainee with id {args.trainee_id}", file=sys.stderr)
+        return 1
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("refusing to erase without confirmation: add --yes", file=sys.stderr)
+            return 1
+        if input(f"Erase trainee {args.trainee_id} and all their records? [y/N] ").strip().lower() != "y":
+            print("nothing erased")
+            return 1
+    removed = store.erase_trainee(args.trainee_id)
+    print(json.dumps({"erased_trainee": args.trainee_id, **removed}))
+    return 0
+
+
+def _trainee_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from trainer.models import ChannelIdentity, Trainee
+
+    store = _store()
+    with store.engine.connect() as connection:
+        trainees = connection.execute(select(Trainee.id, Trainee.display_name, Trainee.language)).all()
+        identities = connection.execute(
+            select(ChannelIdentity.trainee_id, ChannelIdentity.channel, ChannelIdentity.sender_id)
+        ).all()
+    for trainee_id, name, language in trainees:
+        channels = ", ".join(f"{c}:{s}" for t, c, s in identities if t == trainee_id)
+        print(f"{trainee_id}\t{name or '-'}\t{language}\t{channels}")
+    return 0
+
+
+def _cohort_create(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        code = _store().create_cohort(args.name)
+    except IntegrityError:
+        print(f"a cohort named {args.name!r} already exists", file=sys.stderr)
+        return 1
+    print(f"cohort {args.name!r} created; enrolment code: {code}")
     return 0
 
 

@@ -1,0 +1,99 @@
+"""Tables of the progress store. Schema changes go through Alembic (trainer/migrations)."""
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+)  # fmt: skip
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TrainerAccount(Base):
+    __tablename__ = "trainer_accounts"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(80), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(20), nullable=False, default="trainer")  # trainer | admin
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False, unique=True)
+    enrolment_code = Column(String(16), nullable=False, unique=True)
+    owner_id = Column(Integer, ForeignKey("trainer_accounts.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Trainee(Base):
+    __tablename__ = "trainees"
+    id = Column(Integer, primary_key=True)
+    display_name = Column(String(80))
+    language = Column(String(2), nullable=False, default="fr")
+    cohort_id = Column(Integer, ForeignKey("cohorts.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    identities = relationship("ChannelIdentity", cascade="all, delete-orphan", passive_deletes=True)
+    attempts = relationship("Attempt", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class ChannelIdentity(Base):
+    """One trainee may write from the web widget, Telegram and WhatsApp: one row each."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "sender_id"),)
+    id = Column(Integer, primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False)
+    channel = Column(String(40), nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class LinkCode(Base):
+    """A short one-time code that joins another channel's identity to this trainee."""
+
+    __tablename__ = "link_codes"
+    code = Column(String(12), primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True))
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    id = Column(Integer, primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, index=True)
+    scenario_id = Column(String(80), nullable=False)
+    status = Column(String(20), nullable=False, default="in_progress")  # in_progress | completed
+    current_node = Column(String(80), nullable=False)  # the step being played, or the ending
+    score = Column(Float)  # percent of the best possible grades, once completed
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = Column(DateTime(timezone=True))
+    answers = relationship(
+        "Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id"
+    )
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    id = Column(Integer, primary_key=True)
+    attempt_id = Column(Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False, index=True)
+    step_id = Column(String(80), nullable=False)
+    option_id = Column(String(80))  # the button chosen, or the branch a typed answer took
+    text = Column(Text)  # what the trainee typed, when they typed
+    grade = Column(Integer)  # 0-3
+    concepts_found = Column(JSON, nullable=False, default=list)
+    concepts_missed = Column(JSON, nullable=False, default=list)
+    red_flags = Column(JSON, nullable=False, default=list)
+    hint_used = Column(Boolean, nullable=False, default=False)
+    response_ms = Column(Integer)
+    channel = Column(String(40))
+    message_id = Column(String(255), unique=True)  # Rasa's message id: a retry is not a new answer
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
