@@ -115,6 +115,12 @@ class Content:
     rules: Dict[str, Rule]
     scenarios: Dict[str, Scenario]
     lexicon: Lexicon = field(default_factory=Lexicon)
+    topics: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # topic -> rule ids
+    verdicts: Dict[int, Text] = field(default_factory=dict)  # grade -> verdict
+    labels: Dict[str, Text] = field(default_factory=dict)  # interface.yml labels
+
+    def label(self, name: str, language: str, **values) -> str:
+        return localized(self.labels[name], language).format(**values)
 
     def scenario(self, scenario_id: str) -> Scenario:
         try:
@@ -136,10 +142,15 @@ def load_content(root: Path = DEFAULT_CONTENT_DIR) -> Content:
     report = check_content(Path(root))
     if report.errors:
         raise ContentInvalid(report.errors)
-    return build_content(report.principles, report.rules, report.scenarios, report.lexicon)
+    return build_content(
+        report.principles, report.rules, report.scenarios, report.lexicon, report.interface
+    )
 
 
-def build_content(principles: dict, rules: dict, scenarios: List[dict], lexicon: dict) -> Content:
+def build_content(
+    principles: dict, rules: dict, scenarios: List[dict], lexicon: dict, interface: Optional[dict] = None
+) -> Content:
+    interface = interface or {"grades": [], "labels": {}}
     return Content(
         principles={
             item["id"]: Principle(item["id"], item["title"], item["description"])
@@ -160,6 +171,9 @@ def build_content(principles: dict, rules: dict, scenarios: List[dict], lexicon:
             negations_after=tuple(lexicon.get("negations", {}).get("after", [])),
             condemnations=tuple(lexicon.get("condemnations", [])),
         ),
+        topics={topic: tuple(ids) for topic, ids in rules.get("topics", {}).items()},
+        verdicts={item["grade"]: item["verdict"] for item in interface["grades"]},
+        labels=interface["labels"],
     )  # fmt: skip
 
 

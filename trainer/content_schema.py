@@ -130,9 +130,10 @@ SCENARIO = {
 
 RULES_FILE = {
     "type": "object",
-    "required": ["rules"],
+    "required": ["rules", "topics"],
     "additionalProperties": False,
     "properties": {
+        "topics": {"type": "object", "propertyNames": _ID, "additionalProperties": RULE_IDS},
         "rules": {
             "type": "array",
             "minItems": 1,
@@ -191,6 +192,41 @@ LEXICON_FILE = {
                 "before": {"type": "array", "items": _NONEMPTY},
                 "after": {"type": "array", "items": _NONEMPTY},
             },
+        },
+    },
+}
+
+INTERFACE_LABELS = (
+    "said_well", "missing", "unlawful", "rules", "explain_button", "debrief_title", "score",
+    "your_path", "recommended_path", "strengths", "to_review", "next_scenario", "progress_none",
+    "progress_line", "progress_in_progress", "progress_summary", "start_button", "typed",
+    "language_set", "resuming",
+)
+
+INTERFACE_FILE = {
+    "type": "object",
+    "required": ["grades", "labels"],
+    "additionalProperties": False,
+    "properties": {
+        "grades": {
+            "type": "array",
+            "minItems": GRADE_MAX - GRADE_MIN + 1,
+            "maxItems": GRADE_MAX - GRADE_MIN + 1,
+            "items": {
+                "type": "object",
+                "required": ["grade", "verdict"],
+                "additionalProperties": False,
+                "properties": {
+                    "grade": {"type": "integer", "minimum": GRADE_MIN, "maximum": GRADE_MAX},
+                    "verdict": TEXT,
+                },
+            },
+        },
+        "labels": {
+            "type": "object",
+            "required": list(INTERFACE_LABELS),
+            "additionalProperties": False,
+            "properties": {label: TEXT for label in INTERFACE_LABELS},
         },
     },
 }

@@ -71,7 +71,7 @@ class Attempt(Base):
     id = Column(Integer, primary_key=True)
     trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, index=True)
     scenario_id = Column(String(80), nullable=False)
-    status = Column(String(20), nullable=False, default="in_progress")  # in_progress | completed
+    status = Column(String(20), nullable=False, default="in_progress")  # in_progress | completed | abandoned
     current_node = Column(String(80), nullable=False)  # the step being played, or the ending
     score = Column(Float)  # percent of the best possible grades, once completed
     started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

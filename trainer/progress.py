@@ -208,7 +208,12 @@ class ProgressStore:
 
     @retrying
     def start_attempt(self, trainee_id: int, scenario_id: str, first_step: str) -> AttemptInfo:
+        """Start a scenario; an attempt left unfinished is marked abandoned (kept in the record)."""
         with self._transaction() as session:
+            for unfinished in session.execute(
+                select(Attempt).where(Attempt.trainee_id == trainee_id, Attempt.status == "in_progress")
+            ).scalars():
+                unfinished.status = "abandoned"
             attempt = Attempt(trainee_id=trainee_id, scenario_id=scenario_id, current_node=first_step)
             session.add(attempt)
             session.flush()

@@ -21,6 +21,7 @@ class Report:
     rules: dict = field(default_factory=dict)
     lexicon: dict = field(default_factory=dict)
     scenarios: List[dict] = field(default_factory=list)
+    interface: dict = field(default_factory=dict)
     files_checked: int = 0
 
 
@@ -35,8 +36,19 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
     principles = _load(root / "principles.yml", schema.PRINCIPLES_FILE, report)
     rules = _load(root / "rules.yml", schema.RULES_FILE, report)
     lexicon = _load(root / "lexicon.yml", schema.LEXICON_FILE, report)
+    interface = _load(root / "interface.yml", schema.INTERFACE_FILE, report)
+    if interface:
+        grades = sorted(item["grade"] for item in interface.data["grades"])
+        if grades != list(range(schema.GRADE_MIN, schema.GRADE_MAX + 1)):
+            report.errors.append(interface.error(("grades",), "every grade 0-3 needs exactly one verdict"))
+        report.interface = interface.data
     principle_ids = _unique_ids(principles, "principles", report)
     rule_ids = _unique_ids(rules, "rules", report)
+    if rules:
+        for topic, cited in rules.data["topics"].items():
+            for index, rule_id in enumerate(cited):
+                if rule_id not in rule_ids:
+                    report.errors.append(rules.error(("topics", topic, index), f"unknown rule {rule_id!r}"))
     if principles and rules:
         for index, rule in enumerate(rules.data["rules"]):
             if rule["principle"] not in principle_ids:

@@ -1,0 +1,222 @@
+"""What the trainee reads: feedback on an answer, the debrief, progress, rule explanations,
+and which scenario to play next. Plain functions of the content and the stored records."""
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+from trainer.content import Content, Option, Rule, Scenario, Step, localized
+from trainer.engine import best_option, recommended_path
+from trainer.scoring import GradeResult
+
+MAX_RULES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    buttons: Sequence[Dict[str, str]] = ()
+
+
+def explain_button(content: Content, rule: Rule, language: str) -> Dict[str, str]:
+    title = content.label("explain_button", language, rule=localized(rule.short, language))
+    return {"title": title, "payload": f'/explain_rule{{"rule_id": "{rule.id}"}}'}
+
+
+def option_buttons(step: Step, language: str) -> List[Dict[str, str]]:
+    return [
+        {"title": localized(o.label, language), "payload": f'/choose_option{{"option_id": "{o.id}"}}'}
+        for o in step.options
+    ]
+
+
+def step_prompt(step: Step, language: str) -> str:
+    return localized(step.prompt, language)
+
+
+def numbered_options(step: Step, language: str) -> str:
+    """Options as a numbered list, for channels without buttons (reply "1", "2"...)."""
+    return "\n".join(f"{n}. {localized(o.label, language)}" for n, o in enumerate(step.options, 1))
+
+
+def option_by_reply(step: Step, text: str) -> Optional[Option]:
+    """The option a reply like "2" or "option 2" designates, if any."""
+    match = re.fullmatch(r"\s*(?:option|choix|choice|n[o°]?|numero|number|#)?\s*(\d)\s*[.)]?\s*", text or "", re.I)
+    if match and 1 <= int(match.group(1)) <= len(step.options):
+        return step.options[int(match.group(1)) - 1]
+    return None
+
+
+def feedback(
+    content: Content, step: Step, option: Option, language: str, graded: Optional[GradeResult] = None
+) -> Message:
+    """Feedback on a choice or a typed answer: the verdict, what was said well and what was
+    missing (typed answers), the explanation of the branch taken, and the rules it cites."""
+    grade = graded.grade if graded else option.grade
+    lines = [localized(content.verdicts[grade], language)]
+    if graded is not None:
+        labels = {group.id: group.label for group in step.rubric.concepts + step.rubric.red_flags}
+        if graded.red_flags:
+            lines.append(_labelled(content, "unlawful", graded.red_flags, labels, language))
+        elif graded.concepts:
+            lines.append(_labelled(content, "said_well", graded.concepts, labels, language))
+        if graded.missed and grade < 3:
+            lines.append(_labelled(content, "missing", graded.missed, labels, language))
+    lines.append(localized(option.feedback, language))
+    rules = [content.rules[rule_id] for rule_id in option.rules]
+    lines.append(
+        f"{content.label('rules', language)} "
+        + "; ".join(f"{localized(r.short, language)} ({localized(r.title, language)})" for r in rules)
+    )
+    buttons = [explain_button(content, rule, language) for rule in rules[:1]]
+    return Message("\n".join(lines), buttons)
+
+
+def _labelled(content, label, ids, labels, language) -> str:
+    items = ", ".join(localized(labels[i], language) for i in ids if i in labels)
+    return f"{content.label(label, language)} {items}."
+
+
+def explain(content: Content, language: str, rule_id: Optional[str] = None,
+            topic: Optional[str] = None, text: str = "") -> Optional[Message]:
+    """Explain a rule (by id, or "rule 20" in the text) or a topic's rules; None if unknown."""
+    rules: List[Rule] = []
+    if rule_id and rule_id in content.rules:
+        rules = [content.rules[rule_id]]
+    elif topic and topic in content.topics:
+        rules = [content.rules[r] for r in content.topics[topic]]
+    else:
+        number = re.search(r"\b(?:rule|r[eè]gle|r)\s*(\d{1,3})\b", text or "", re.I)
+        if number and f"cihl-{number.group(1)}" in content.rules:
+            rules = [content.rules[f"cihl-{number.group(1)}"]]
+    if not rules:
+        return None
+    parts = [
+        f"{localized(r.short, language)} - {localized(r.title, language)}\n"
+        f"{localized(r.explanation, language)}\n({r.source})"
+        for r in rules[:MAX_RULES_SHOWN]
+    ]
+    return Message("\n\n".join(parts))
+
+
+def scenario_named(content: Content, text: str) -> Optional[Scenario]:
+    """The one scenario whose title shares the most content words (five letters or more) with
+    `text`, if exactly one does: "play the detainee video" finds "Filming a bound detainee"."""
+    from trainer.text import words
+
+    def content_words(phrase: str) -> set:
+        return {word for word in words(phrase) if len(word) >= 5} - {"scenario", "start", "commencer"}
+
+    wanted = content_words(text)
+    scores = {
+        scenario.id: len(wanted & content_words(" ".join(scenario.title.values())))
+        for scenario in content.scenarios.values()
+    }
+    best = max(scores.values(), default=0)
+    winners = [scenario_id for scenario_id, score in scores.items() if score == best]
+    return content.scenario(winners[0]) if best > 0 and len(winners) == 1 else None
+
+
+def topic_buttons(content: Content, language: str) -> List[Dict[str, str]]:
+    return [
+        {"title": localized(content.principles[p].title, language),
+         "payload": f'/explain_rule{{"ihl_topic": "{topic}"}}'}
+        for topic, p in (("distinction", "distinction"), ("proportionality", "proportionality"),
+                         ("precautions", "precautions"), ("humane_treatment", "humane_treatment"),
+                         ("children", "children"), ("reprisals", "reprisals_and_collective_punishment"))
+    ]  # fmt: skip
+
+
+def debrief(
+    content: Content, scenario: Scenario, answers: Sequence[Dict], score: Optional[float],
+    ending_id: str, language: str, next_scenario: Optional[Scenario] = None,
+) -> Message:
+    """The end of a scenario: the ending, the score, the trainee's path next to the
+    recommended one, strengths and rules to review by principle, what to play next."""
+    ending = scenario.endings[ending_id]
+    graded = [a for a in answers if a["grade"] is not None]
+    lines = [
+        content.label("debrief_title", language, title=localized(scenario.title, language)),
+        f"{localized(ending.title, language)}. {localized(ending.debrief, language)}",
+        content.label("score", language, score=_percent(score)),
+        "",
+        f"{content.label('your_path', language)} / {content.label('recommended_path', language)}",
+    ]
+    for answer in graded:
+        step = scenario.steps[answer["step"]]
+        chosen = step.option(answer["option"]) if answer["option"] else None
+        yours = (f"« {answer['text'][:60]} » ({content.label('typed', language)})" if answer["text"]
+                 else localized(chosen.label, language) if chosen else "?")
+        best = localized(best_option(step).label, language)
+        mark = "✅" if answer["grade"] == 3 else "☑️" if answer["grade"] == 2 else "⚠️" if answer["grade"] == 1 else "❌"
+        lines.append(f"{mark} {yours} / {best}")
+    strengths, review = _by_principle(content, scenario, graded)
+    if strengths:
+        lines.append(f"{content.label('strengths', language)} " + ", ".join(
+            localized(content.principles[p].title, language) for p in strengths))
+    if review:
+        lines.append(content.label("to_review", language))
+        for principle, rule_ids in review.items():
+            rules = ", ".join(localized(content.rules[r].short, language) for r in rule_ids)
+            lines.append(f"- {localized(content.principles[principle].title, language)}: {rules}")
+    if next_scenario is not None:
+        lines.append(content.label("next_scenario", language, title=localized(next_scenario.title, language)))
+    return Message("\n".join(lines))
+
+
+def _by_principle(content, scenario, graded):
+    strengths, review = [], {}
+    for answer in graded:
+        step = scenario.steps[answer["step"]]
+        rules = best_option(step).rules
+        principles = {content.rules[r].principle for r in rules}
+        if answer["grade"] == 3:
+            strengths.extend(p for p in principles if p not in strengths)
+        else:
+            for rule_id in rules:
+                review.setdefault(content.rules[rule_id].principle, [])
+                if rule_id not in review[content.rules[rule_id].principle]:
+                    review[content.rules[rule_id].principle].append(rule_id)
+    return [p for p in strengths if p not in review], review
+
+
+def _percent(score: Optional[float]) -> str:
+    return "-" if score is None else f"{score:.0f}"
+
+
+def scenario_order(content: Content, attempts: Sequence) -> List[Scenario]:
+    """Scenarios in the order to propose them: never finished first (easiest first), then the
+    finished ones with the lowest best score first."""
+    best: Dict[str, float] = {}
+    for attempt in attempts:
+        if attempt.status == "completed" and attempt.score is not None:
+            best[attempt.scenario_id] = max(best.get(attempt.scenario_id, 0.0), attempt.score)
+    return sorted(
+        content.scenarios.values(),
+        key=lambda s: (s.id in best, best.get(s.id, 0.0), s.difficulty, s.id),
+    )
+
+
+def progress(content: Content, attempts: Sequence, language: str) -> Message:
+    finished: Dict[str, List] = {}
+    current = None
+    for attempt in attempts:
+        if attempt.status == "completed":
+            finished.setdefault(attempt.scenario_id, []).append(attempt)
+        else:
+            current = attempt
+    lines = []
+    for scenario_id, done in finished.items():
+        title = localized(content.scenario(scenario_id).title, language)
+        best = max(a.score or 0.0 for a in done)
+        lines.append(content.label("progress_line", language, title=title, score=_percent(best), attempts=len(done)))
+    if current is not None:
+        lines.append(content.label("progress_in_progress", language,
+                                   title=localized(content.scenario(current.scenario_id).title, language)))
+    if not finished:
+        lines.insert(0, content.label("progress_none", language))
+    lines.append(content.label("progress_summary", language, done=len(finished), total=len(content.scenarios)))
+    return Message("\n".join(lines))
+
+
+def recommended_steps(scenario: Scenario) -> List[str]:
+    return recommended_path(scenario)
