@@ -30,3 +30,28 @@ def _language_from_metadata(tracker: Tracker) -> Optional[str]:
     metadata = tracker.latest_message.get("metadata") or {}
     language = str(metadata.get("language") or "").lower()[:2]
     return language if language in SUPPORTED_LANGUAGES else None
+
+
+class ActionSetLanguage(Action):
+    """Switch to the language asked for (or the other one), remember it for the trainee, and
+    confirm in the new language; the current prompt is then repeated by the form."""
+
+    def name(self) -> Text:
+        return "action_set_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        from actions import runtime
+        from trainer.progress import StoreUnavailable
+
+        wanted = str(next(tracker.get_latest_entity_values("language"), "") or "").lower()[:2]
+        if wanted not in SUPPORTED_LANGUAGES:
+            wanted = "fr" if tracker.get_slot("language") == "en" else "en"
+        try:
+            trainee = await runtime.trainee(tracker)
+            await runtime.in_thread(runtime.store().update_trainee, trainee.id, language=wanted)
+        except StoreUnavailable:
+            pass  # the slot still carries the choice for this conversation
+        dispatcher.utter_message(text=runtime.content().label("language_set", wanted))
+        return [SlotSet("language", wanted)]

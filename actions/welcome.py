@@ -1,0 +1,103 @@
+"""First contact, the profile form, returning trainees and the menu."""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import runtime
+from trainer.content import localized
+from trainer.progress import StoreUnavailable, UnknownCode
+
+
+# Payloads with entities are built here: inside domain responses their braces would be read
+# as template placeholders.
+LANGUAGE_BUTTONS = [
+    {"title": "Français", "payload": '/set_language{"language": "fr"}'},
+    {"title": "English", "payload": '/set_language{"language": "en"}'},
+]
+
+
+class ActionWelcome(Action):
+    """Greets: a new trainee chooses a language; a returning one may continue where they stopped."""
+
+    def name(self) -> Text:
+        return "action_welcome"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        try:
+            trainee = await runtime.trainee(tracker)
+            attempt = await runtime.in_thread(runtime.store().active_attempt, trainee.id)
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        if not trainee.display_name:
+            dispatcher.utter_message(response="utter_greet")
+            dispatcher.utter_message(response="utter_welcome_new", buttons=LANGUAGE_BUTTONS)
+            return [SlotSet("profile", "new")]
+        dispatcher.utter_message(response="utter_welcome_back", name=trainee.display_name)
+        if attempt is not None:
+            title = localized(runtime.content().scenario(attempt.scenario_id).title, runtime.language(tracker))
+            dispatcher.utter_message(response="utter_offer_resume", scenario=title)
+        else:
+            dispatcher.utter_message(response="utter_menu")
+        return [SlotSet("profile", "complete")]
+
+
+class ValidateOnboardingForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_onboarding_form"
+
+    def validate_trainee_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        name = " ".join(str(value or "").split())[:40]
+        if not name or name.startswith("/"):
+            return {"trainee_name": None}
+        return {"trainee_name": name}
+
+    async def validate_enrolment_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        code = str(value or "").strip()
+        if code in ("", "none") or code.startswith("/"):
+            return {"enrolment_code": "none"}
+        try:
+            trainee = await runtime.trainee(tracker)
+            cohort = await runtime.in_thread(runtime.store().enrol, trainee.id, code)
+        except UnknownCode:
+            dispatcher.utter_message(response="utter_bad_code")
+            return {"enrolment_code": None}
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_not_saved")
+            return {"enrolment_code": None}
+        dispatcher.utter_message(response="utter_enrolled", cohort=cohort)
+        return {"enrolment_code": code.upper()}
+
+
+class ActionCompleteOnboarding(Action):
+    def name(self) -> Text:
+        return "action_complete_onboarding"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        try:
+            trainee = await runtime.trainee(tracker)
+            await runtime.in_thread(
+                runtime.store().update_trainee, trainee.id,
+                display_name=tracker.get_slot("trainee_name"), language=runtime.language(tracker),
+            )  # fmt: skip
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_not_saved")
+        dispatcher.utter_message(response="utter_welcome_back", name=tracker.get_slot("trainee_name") or "")
+        dispatcher.utter_message(response="utter_menu")
+        return [SlotSet("profile", "complete")]
+
+
+class ActionShowMenu(Action):
+    def name(self) -> Text:
+        return "action_show_menu"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_menu")
+        return []
