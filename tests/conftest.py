@@ -32,8 +32,14 @@ def server_logs(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def action_server_url(server_logs):
-    server, url = start_action_server(server_logs)
+def session_database_url(tmp_path_factory) -> str:
+    """The progress database the session's action server writes to (never var/db/)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'progress.db'}"
+
+
+@pytest.fixture(scope="session")
+def action_server_url(server_logs, session_database_url):
+    server, url = start_action_server(server_logs, session_database_url)
     yield url
     server.stop()
 

@@ -61,12 +61,13 @@ class ServerProcess:
         return self.log.read_text(errors="replace")[-5000:]
 
 
-def start_action_server(log_dir: Path) -> "tuple[ServerProcess, str]":
-    port = free_port()
+def start_action_server(log_dir: Path, database_url: str, port: Optional[int] = None):
+    port = port or free_port()
     server = ServerProcess(
         ["-m", "compat", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         ready_url=f"http://127.0.0.1:{port}/health",
-        log=log_dir / f"actions-{port}.log",
+        log=log_dir / f"actions-{port}-{time.monotonic_ns()}.log",
+        env={"DATABASE_URL": database_url},
     ).wait_ready(timeout=60)
     return server, f"http://127.0.0.1:{port}/webhook"
 

@@ -1,11 +1,25 @@
-"""The trained assistant, loaded in-process with rasa.core.agent.Agent, answers in both languages."""
+"""The trained assistant, loaded in-process with rasa.core.agent.Agent (custom actions on a real
+action server and progress store), played by text like a trainee would."""
 import uuid
 
 import pytest
 
+from trainer.progress import ProgressStore
 
-def reply_texts(responses):
-    return [response.get("text", "") for response in responses]
+
+def texts(responses):
+    return "\n".join(response.get("text") or "" for response in responses)
+
+
+@pytest.fixture
+def say(agent, run):
+    sender = f"trainee-{uuid.uuid4()}"
+
+    def say_(message):
+        return texts(run(agent.handle_text(message, sender_id=sender)))
+
+    say_.sender = sender
+    return say_
 
 
 @pytest.mark.parametrize(
@@ -17,15 +31,59 @@ def reply_texts(responses):
         ("good morning", "Hello! I train you to protect civilians"),
     ],
 )
-def test_greets_in_the_language_of_the_greeting(agent, run, message, expected):
-    responses = run(agent.handle_text(message, sender_id=f"greet-{uuid.uuid4()}"))
-    assert any(text.startswith(expected) for text in reply_texts(responses)), responses
+def test_greets_in_the_language_of_the_greeting(say, message, expected):
+    assert expected in say(message)
 
 
-def test_help_follows_the_language_already_chosen(agent, run):
-    sender = f"help-{uuid.uuid4()}"
-    run(agent.handle_text("bonjour", sender_id=sender))
-    responses = run(agent.handle_text("aide", sender_id=sender))
-    assert any("bouton" in text for text in reply_texts(responses)), responses
-    responses = run(agent.handle_text("help me please", sender_id=sender))
-    assert any("tap a button" in text for text in reply_texts(responses)), responses
+def test_help_follows_the_language_of_the_question(say):
+    assert "bouton" in say("aide moi")
+    assert "tap a button" in say("help me please")
+
+
+def test_a_french_trainee_plays_a_scenario_with_every_interruption(say, session_database_url):
+    assert "Choisissez votre langue" in say("bonjour")
+    assert "nom ou votre indicatif" in say('/set_language{"language": "fr"}')
+    assert "code d'inscription" in say("Sergent Kone")
+    assert "Que voulez-vous faire" in say("pas de code")
+    reply = say("je veux faire le scenario poste de controle")
+    assert "Vers 22 h" in reply and "Que faites-vous ?" in reply  # briefing, then the first decision point
+    assert "Indice :" in say("un indice")
+    reply = say("c'est quoi la proportionnalite")
+    assert "Règle 14 - Proportionnalité" in reply and "Que faites-vous ?" in reply  # back to the same point
+    reply = say("je fais signe avec ma lampe, je crie stop et on reste a couvert")
+    assert "✅ Juste" in reply and "Règle 1" in reply and "Comment les traitez-vous ?" in reply
+    reply = say("in english please")
+    assert "continue in English" in reply and "How do you handle them?" in reply
+    assert "paused and saved" in say("stop")
+    reply = say("hello")
+    assert "Welcome back, Sergent Kone!" in reply and "Continue where you left off?" in reply
+    reply = say("continue")
+    assert "How do you handle them?" in reply
+    reply = say("call the man forward, quick search and check papers, calm and polite, then let them go to the health centre")
+    assert "Debrief - Night checkpoint" in reply and "Score: 100%" in reply
+
+    store = ProgressStore(session_database_url)
+    trainee = store.trainee_for("unknown", say.sender)  # Agent.handle_text names no input channel
+    attempt = store.attempts(trainee.id)[-1]
+    answers = store.answers(attempt.id)
+    assert attempt.status == "completed" and [a["grade"] for a in answers] == [3, 3]
+    assert answers[0]["hint_used"] is True and answers[1]["hint_used"] is False
+    assert answers[0]["text"].startswith("je fais signe")
+    store.engine.dispose()
+
+
+def test_an_english_trainee_answers_unclearly_then_by_number_and_sees_progress(say):
+    say("hi")
+    say('/set_language{"language": "en"}')
+    say("Cpl Diarra")
+    say("no code")
+    reply = say("start the detainee video scenario")
+    assert "filming a bound detainee" in reply
+    assert "Can you say it another way?" in say("banana")
+    reply = say("qwerty")
+    assert "Pick the answer closest to yours" in reply
+    reply = say("1")
+    assert "✅ Right" in reply and "Common article 3" in reply
+    reply = say("give him water and shade and write down his name")
+    assert "Debrief - Filming a bound detainee" in reply
+    assert "Filming a bound detainee: best 100%" in say("how am i doing")

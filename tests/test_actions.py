@@ -1,0 +1,253 @@
+"""Each custom action, run with rasa_sdk's Tracker and CollectingDispatcher on a real SQLite store."""
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime
+from actions.fallback import ActionMisunderstood
+from actions.language import ActionSetLanguage
+from actions.progress import ActionShowProgress
+from actions.rules import ActionExplainRule
+from actions.scenario import (
+    ActionAfterScenario, ActionAskAnswer, ActionGiveHint, ActionResumeTraining,
+    ActionStartTraining, ActionStopScenario, ValidateScenarioForm,
+)  # fmt: skip
+from actions.welcome import ActionCompleteOnboarding, ActionWelcome, ValidateOnboardingForm
+
+
+@pytest.fixture(autouse=True)
+def fresh_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'progress.db'}")
+    runtime.store.cache_clear()
+    yield runtime.store()
+    runtime.store().engine.dispose()
+    runtime.store.cache_clear()
+
+
+def tracker(text="", intent="greet", entities=(), slots=None, sender="t1", message_id="m1", events=None,
+            confidence=1.0, channel="rest"):
+    return Tracker(
+        sender_id=sender,
+        slots={"language": "en", "profile": "complete", "scenario_state": "idle", "unclear_count": 0.0,
+               **(slots or {})},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence},
+                        "entities": [{"entity": e, "value": v} for e, v in entities], "message_id": message_id},
+        events=events or [{"event": "user", "input_channel": channel, "parse_data": {"intent": {"name": intent}}}],
+        paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+    )  # fmt: skip
+
+
+def run(action, tracker_):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, {}))
+    return dispatcher.messages, events
+
+
+def slots(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def playing_slots(scenario="checkpoint_motorbike", step="approach"):
+    attempt = runtime.store().start_attempt(runtime.store().trainee_for("rest", "t1").id, scenario, "approach")
+    return {"scenario_state": "playing", "scenario_id": scenario, "attempt_id": float(attempt.id),
+            "step_id": step, "unclear_count": 0.0, "hint_used": False}
+
+
+def validate_answer(text, slots_, intent="nlu_fallback", entities=(), message_id="m1", confidence=0.9):
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(ValidateScenarioForm().validate_answer(
+        text, dispatcher, tracker(text, intent, entities, slots_, message_id=message_id, confidence=confidence), {}))
+    return result, dispatcher.messages
+
+
+def test_welcome_a_new_trainee_offers_the_languages():
+    messages, events = run(ActionWelcome(), tracker("hello"))
+    assert [m["response"] for m in messages] == ["utter_greet", "utter_welcome_new"]
+    assert [b["payload"] for b in messages[1]["buttons"]] == [
+        '/set_language{"language": "fr"}', '/set_language{"language": "en"}']
+    assert events == [SlotSet("profile", "new")]
+
+
+def test_welcome_back_offers_to_continue_an_unfinished_scenario():
+    trainee = runtime.store().trainee_for("rest", "t1")
+    runtime.store().update_trainee(trainee.id, display_name="Awa")
+    runtime.store().start_attempt(trainee.id, "child_captured", "capture")
+    messages, events = run(ActionWelcome(), tracker("bonjour", slots={"language": "fr"}))
+    assert messages[0]["response"] == "utter_welcome_back" and messages[0]["name"] == "Awa"
+    assert messages[1]["response"] == "utter_offer_resume"
+    assert messages[1]["scenario"].startswith("Un garçon avec un fusil")
+
+
+def test_onboarding_enrols_with_a_valid_code_and_rejects_a_bad_one():
+    code = runtime.store().create_cohort("Sevare 1")
+    form = ValidateOnboardingForm()
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(form.validate_enrolment_code("NOPE99", dispatcher, tracker("NOPE99"), {})) == {"enrolment_code": None}
+    assert dispatcher.messages[-1]["response"] == "utter_bad_code"
+    assert asyncio.run(form.validate_enrolment_code(code.lower(), dispatcher, tracker(code), {})) == {"enrolment_code": code}
+    assert runtime.store().trainee_for("rest", "t1").cohort == "Sevare 1"
+    assert form.validate_trainee_name("  Sgt   Traoré ", dispatcher, tracker(), {}) == {"trainee_name": "Sgt Traoré"}
+
+
+def test_complete_onboarding_saves_the_profile():
+    messages, events = run(ActionCompleteOnboarding(), tracker(slots={"trainee_name": "Awa", "language": "fr"}))
+    assert events == [SlotSet("profile", "complete")]
+    trainee = runtime.store().trainee_for("rest", "t1")
+    assert (trainee.display_name, trainee.language) == ("Awa", "fr")
+    assert messages[-1]["response"] == "utter_menu"
+
+
+def test_start_training_lists_scenarios_with_the_recommended_first():
+    messages, events = run(ActionStartTraining(), tracker("i want to train", "start_training"))
+    assert slots(events)["scenario_state"] == "idle"
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert len(payloads) == 12 and payloads[0] == '/start_training{"scenario": "checkpoint_motorbike"}'
+
+
+def test_start_training_starts_the_named_scenario():
+    messages, events = run(ActionStartTraining(), tracker("", "start_training", [("scenario", "drone_gathering")]))
+    values = slots(events)
+    assert values["scenario_state"] == "playing" and values["step_id"] == "strike_request"
+    assert messages[0]["response"] == "utter_briefing" and messages[0]["title"] == "A strike request on a gathering"
+    assert runtime.store().attempt(int(values["attempt_id"])).scenario_id == "drone_gathering"
+
+
+def test_ask_answer_presents_the_prompt_with_option_buttons_then_rephrase_then_options():
+    base = playing_slots()
+    messages, _ = run(ActionAskAnswer(), tracker(slots=base))
+    assert "motorbike with two riders" in messages[0]["text"] and len(messages[0]["buttons"]) == 3
+    messages, _ = run(ActionAskAnswer(), tracker(slots={**base, "unclear_count": 1.0}))
+    assert messages[0]["response"] == "utter_rephrase" and "buttons" not in messages[0] or not messages[0]["buttons"]
+    messages, _ = run(ActionAskAnswer(), tracker(slots={**base, "unclear_count": 2.0}))
+    assert messages[0]["response"] == "utter_pick_an_option" and len(messages[1]["buttons"]) == 3
+
+
+def test_ask_answer_numbers_the_options_on_whatsapp():
+    messages, _ = run(ActionAskAnswer(), tracker(slots=playing_slots(), channel="twilio"))
+    assert "1. Light, shout, show weapon, take cover" in messages[0]["text"] and not messages[0]["buttons"]
+
+
+def test_a_typed_answer_is_graded_recorded_then_explained():
+    base = playing_slots()
+    result, messages = validate_answer("torch and shout, we stay in cover, they may be civilians", base)
+    assert result == {"answer": None, "step_id": "stops", "hint_used": False, "unclear_count": 0.0}
+    assert messages[0]["text"].startswith("✅ Right") and "Rule 1" in messages[0]["text"]
+    assert messages[0]["buttons"][0]["payload"] == '/explain_rule{"rule_id": "cihl-1"}'
+    answers = runtime.store().answers(int(base["attempt_id"]))
+    assert answers[0]["grade"] == 3 and answers[0]["text"].startswith("torch") and "take_cover" in answers[0]["concepts_found"]
+
+
+def test_a_button_answer_takes_its_branch_and_the_same_message_is_recorded_once():
+    base = playing_slots()
+    entities = [("option_id", "warning_shot_now")]
+    result, messages = validate_answer('/choose_option{"option_id": "warning_shot_now"}', base, "choose_option", entities)
+    assert result["step_id"] == "casualties" and messages[0]["text"].startswith("⚠️ Risky")
+    again, _ = validate_answer('/choose_option{"option_id": "warning_shot_now"}', base, "choose_option", entities)
+    assert again["step_id"] == "casualties"
+    assert len(runtime.store().answers(int(base["attempt_id"]))) == 1
+
+
+def test_a_numbered_reply_selects_that_option():
+    result, _ = validate_answer("3", playing_slots(), "choose_option")
+    assert result["step_id"] == "casualties"  # option 3 is "Shoot at the riders"
+
+
+def test_an_unclear_answer_is_kept_but_not_graded():
+    base = playing_slots()
+    result, messages = validate_answer("banana", base)
+    assert result == {"answer": None, "unclear_count": 1.0} and messages == []
+    assert runtime.store().answers(int(base["attempt_id"]))[0]["grade"] is None
+
+
+def test_the_last_answer_gives_the_debrief_and_ends_the_form():
+    base = playing_slots(step="approach")
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="a1")
+    result, messages = validate_answer(
+        "/choose_option", {**base, "step_id": "stops"}, "choose_option", [("option_id", "quick_respectful_check")],
+        message_id="a2")
+    assert result["answer"] == "done" and result["scenario_state"] == "idle"
+    assert messages[1]["text"].startswith("Debrief - Night checkpoint") and "Score: 100%" in messages[1]["text"]
+
+
+def test_a_store_outage_is_told_and_the_step_does_not_move(tmp_path, monkeypatch):
+    base = playing_slots()
+    runtime.store().engine.dispose()
+    (tmp_path / "progress.db").unlink()
+    tmp_path.chmod(0o500)
+    try:
+        result, messages = validate_answer('/choose_option', base, "choose_option", [("option_id", "escalate")])
+    finally:
+        tmp_path.chmod(0o700)
+    assert result == {"answer": None}
+    assert [m["response"] for m in messages] == ["utter_not_saved"]
+
+
+def test_hint_is_given_and_marked():
+    messages, events = run(ActionGiveHint(), tracker("hint", "hint", slots=playing_slots()))
+    assert messages[0]["response"] == "utter_hint" and "before any shot" in messages[0]["hint"]
+    assert events == [SlotSet("hint_used", True)]
+    messages, events = run(ActionGiveHint(), tracker("hint", "hint"))
+    assert messages[0]["response"] == "utter_no_scenario" and events == []
+
+
+def test_stop_keeps_the_attempt_and_resume_returns_to_the_same_step():
+    base = playing_slots(step="approach")
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")])
+    messages, events = run(ActionStopScenario(), tracker("stop", "stop_scenario", slots={**base, "step_id": "stops"}))
+    assert messages[0]["response"] == "utter_stopped" and slots(events)["scenario_state"] == "idle"
+    messages, events = run(ActionResumeTraining(), tracker("continue", "resume_training"))
+    assert slots(events)["step_id"] == "stops" and slots(events)["scenario_state"] == "playing"
+
+
+def test_resume_with_nothing_unfinished_shows_the_menu():
+    messages, events = run(ActionResumeTraining(), tracker("continue", "resume_training"))
+    assert messages[0]["response"] == "utter_menu" and slots(events)["scenario_state"] == "idle"
+
+
+def test_set_language_switches_and_confirms_in_the_new_language():
+    messages, events = run(ActionSetLanguage(), tracker("in french please", "set_language", [("language", "fr")]))
+    assert events == [SlotSet("language", "fr")] and messages[0]["text"].startswith("D'accord")
+    assert runtime.store().trainee_for("rest", "t1").language == "fr"
+
+
+@pytest.mark.parametrize("entities, text, expected", [
+    ([("rule_id", "cihl-14")], "", "Rule 14 - Proportionality"),
+    ([("ihl_topic", "human_shields")], "what about human shields", "Rule 97 - No human shields"),
+    ([], "what does rule 20 say", "Rule 20 - Give effective advance warning"),
+])  # fmt: skip
+def test_explain_rule(entities, text, expected):
+    messages, _ = run(ActionExplainRule(), tracker(text, "explain_rule", entities))
+    assert messages[0]["text"].startswith(expected)
+
+
+def test_explain_rule_without_a_subject_offers_topics():
+    messages, _ = run(ActionExplainRule(), tracker("explain the rule", "explain_rule"))
+    assert messages[0]["response"] == "utter_which_rule" and len(messages[0]["buttons"]) == 6
+
+
+def test_progress_lists_finished_scenarios():
+    base = playing_slots()
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="p1")
+    validate_answer("/choose_option", {**base, "step_id": "stops"}, "choose_option",
+                    [("option_id", "hold_until_morning")], message_id="p2")
+    messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress"))
+    assert "Night checkpoint - a motorbike that will not slow down: best 67%" in messages[0]["text"]
+    assert "Finished 1 of 12 scenarios." in messages[0]["text"]
+
+
+def test_after_scenario_offers_what_next():
+    messages, events = run(ActionAfterScenario(), tracker())
+    assert messages[0]["response"] == "utter_scenario_finished" and slots(events)["scenario_state"] == "idle"
+
+
+def test_two_misunderstandings_in_a_row_offer_the_menu():
+    once = [{"event": "user", "parse_data": {"intent": {"name": "greet"}}},
+            {"event": "user", "parse_data": {"intent": {"name": "out_of_scope"}}}]
+    messages, _ = run(ActionMisunderstood(), tracker("joke", "out_of_scope", events=once))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    twice = once + [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    messages, _ = run(ActionMisunderstood(), tracker("xqz", "nlu_fallback", events=twice))
+    assert [m["response"] for m in messages] == ["utter_default", "utter_menu"]

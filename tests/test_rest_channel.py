@@ -1,0 +1,104 @@
+"""Over the REST channel of a running Rasa server: every scenario can be played to an ending in
+each language, by buttons and by typed answers; an action-server crash loses nothing."""
+import uuid
+
+import pytest
+import requests
+
+from tests.processes import free_port, start_action_server, start_rasa_server
+from trainer.content import load_content
+from trainer.progress import ProgressStore
+
+CONTENT = load_content()
+MAX_TURNS = 12
+
+
+@pytest.fixture(scope="module")
+def rasa_url(test_model, action_server_url, server_logs, tmp_path_factory):
+    tracker_db = tmp_path_factory.mktemp("rest-tracker") / "tracker.db"
+    server, url = start_rasa_server(test_model, action_server_url, server_logs, tracker_db)
+    yield url
+    server.stop()
+
+
+def send(url, sender, message):
+    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def joined(replies):
+    return "\n".join(reply.get("text") or "" for reply in replies)
+
+
+def set_up(url, sender, language):
+    if language == "fr":
+        send(url, sender, '/set_language{"language": "fr"}')
+        send(url, sender, "Testeur")
+        send(url, sender, "/deny")
+
+
+def play(url, sender, scenario, language, typed):
+    replies = send(url, sender, f'/start_training{{"scenario": "{scenario.id}"}}')
+    node, turn = scenario.start, 0
+    for turn in range(MAX_TURNS):
+        step = scenario.steps[node]
+        assert step.prompt[language] in joined(replies), (scenario.id, node, joined(replies))
+        if typed:
+            message = step.rubric.model_answer[language]
+            option = max(step.options, key=lambda o: o.grade)
+        else:
+            option = step.options[(turn + len(scenario.id)) % len(step.options)]  # vary the branches
+            message = f'/choose_option{{"option_id": "{option.id}"}}'
+        replies = send(url, sender, message)
+        assert option.feedback[language] in joined(replies), (scenario.id, node, message, joined(replies))
+        node = option.next
+        if node in scenario.endings:
+            return joined(replies)
+    pytest.fail(f"{scenario.id}: no ending after {MAX_TURNS} turns")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("typed", [False, True], ids=["buttons", "typed"])
+def test_every_scenario_can_be_played_to_an_ending(rasa_url, language, typed):
+    debrief = {"en": "Debrief - ", "fr": "Bilan - "}[language]
+    for scenario in CONTENT.scenarios.values():
+        sender = f"rest-{uuid.uuid4()}"
+        set_up(rasa_url, sender, language)
+        final = play(rasa_url, sender, scenario, language, typed)
+        assert debrief + scenario.title[language] in final
+
+
+def test_killing_the_action_server_between_two_answers_loses_nothing(
+    test_model, server_logs, tmp_path
+):
+    database_url = f"sqlite:///{tmp_path / 'progress.db'}"
+    port = free_port()
+    actions, action_url = start_action_server(server_logs, database_url, port=port)
+    rasa, url = start_rasa_server(test_model, action_url, server_logs, tmp_path / "tracker.db")
+    sender = "crash-test"
+    try:
+        send(url, sender, '/start_training{"scenario": "village_reprisal"}')
+        first = joined(send(url, sender, '/choose_option{"option_id": "forbid_and_report"}'))
+        assert "✅" in first  # acknowledged: the feedback came back
+
+        actions.process.kill()  # SIGKILL: no clean shutdown
+        actions.process.wait()
+        lost = send(url, sender, '/choose_option{"option_id": "listen_and_protect"}')
+        assert "Debrief" not in joined(lost)
+
+        actions, _ = start_action_server(server_logs, database_url, port=port)
+        retried = joined(send(url, sender, '/choose_option{"option_id": "listen_and_protect"}'))
+        assert "Debrief - After the IED" in retried, retried
+    finally:
+        actions.stop()
+        rasa.stop()
+
+    store = ProgressStore(database_url)
+    trainee = store.trainee_for("rest", sender)
+    [attempt] = store.attempts(trainee.id)
+    answers = store.answers(attempt.id)
+    assert [(a["step"], a["option"], a["grade"]) for a in answers] == [
+        ("anger", "forbid_and_report", 3), ("elders", "listen_and_protect", 3)]
+    assert attempt.status == "completed" and attempt.score == 100.0
+    store.engine.dispose()
