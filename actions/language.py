@@ -9,8 +9,9 @@ from trainer.language import SUPPORTED_LANGUAGES, detect_language
 
 
 class ActionDetectLanguage(Action):
-    """Set `language` from the client's metadata (the web widget sends the page language),
-    else from the words of the message; leave it unchanged when neither says anything."""
+    """Until the trainee has chosen a language (profile still "new"), guess it from the client's
+    metadata (the web widget sends the page language), else from the words of the message;
+    leave it unchanged when neither says anything. A chosen language is never overridden."""
 
     def name(self) -> Text:
         return "action_detect_language"
@@ -18,6 +19,8 @@ class ActionDetectLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("profile") == "complete":
+            return []
         language = _language_from_metadata(tracker) or detect_language(
             tracker.latest_message.get("text") or ""
         )

@@ -46,8 +46,8 @@ def entity_f1(gold_sets, predicted_sets):
 
 
 async def evaluate(folds: int, config: Path) -> dict:
-    import rasa
     from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
     from rasa.nlu.test import generate_folds
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -61,7 +61,7 @@ async def evaluate(folds: int, config: Path) -> dict:
             fold_dir = Path(workdir) / f"fold{index}"
             fold_dir.mkdir()
             (fold_dir / "nlu.yml").write_text(train.nlu_as_yaml(), encoding="utf-8")
-            model = rasa.train_nlu(str(config), str(fold_dir / "nlu.yml"), str(fold_dir), fixed_model_name="nlu")
+            model = train_nlu(str(config), str(fold_dir / "nlu.yml"), str(fold_dir), fixed_model_name="nlu")
             agent = Agent.load(model)
             for example in test.intent_examples:
                 text = example.get("text")

@@ -10,6 +10,19 @@ venv=.venv
 stamp=$venv/.requirements.sha256
 wanted=$(cat requirements/lock.txt requirements/requirements.txt scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
 
+# The trainee page's front-end packages (the chat widget), exactly as web/package-lock.json says.
+web_stamp=web/node_modules/.package-lock.sha256
+web_wanted=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_wanted" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "bootstrap: npm (Node.js) is needed to install the chat widget of the trainee page" >&2
+        exit 1
+    fi
+    echo "bootstrap: installing the web page's packages (npm ci)" >&2
+    (cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$web_wanted" > "$web_stamp"
+fi
+
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
     exit 0
 fi

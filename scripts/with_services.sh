@@ -2,7 +2,8 @@
 # Run a command with a throwaway PostgreSQL and Redis on loopback, then stop them and delete
 # their data, whatever the command's outcome:
 #   scripts/with_services.sh make test
-# Installs Debian's postgresql and redis-server when missing (needs root, as in CI).
+# Installs what the tests use from Debian when missing (needs root, as in CI): postgresql,
+# redis-server, and chromium for the browser tests.
 # The command sees TEST_DATABASE_URL and TEST_REDIS_URL.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ redis_port=${TEST_REDIS_PORT:-56379}
 need=()
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
     echo "services: installing ${need[*]} from Debian" >&2
     export DEBIAN_FRONTEND=noninteractive

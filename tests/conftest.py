@@ -11,7 +11,7 @@ import pytest
 # Before anything imports rasa: no telemetry from the test run either.
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
-from tests.processes import ROOT, start_action_server  # noqa: E402
+from tests.processes import ROOT, ServerProcess, free_port, start_action_server, start_rasa_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +41,29 @@ def session_database_url(tmp_path_factory) -> str:
 def action_server_url(server_logs, session_database_url):
     server, url = start_action_server(server_logs, session_database_url)
     yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server_url(test_model, action_server_url, server_logs, tmp_path_factory):
+    """A Rasa server process (REST and socket.io channels) with the test model."""
+    tracker_db = tmp_path_factory.mktemp("tracker") / "tracker.db"
+    server, url = start_rasa_server(test_model, action_server_url, server_logs, tracker_db)
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def web_url(rasa_server_url, server_logs):
+    """The trainee page (python -m trainer web), pointing its widget at the test Rasa server."""
+    port = free_port()
+    server = ServerProcess(
+        ["-m", "trainer", "web", "--host", "127.0.0.1", "--port", str(port)],
+        ready_url=f"http://127.0.0.1:{port}/healthz",
+        log=server_logs / f"web-{port}.log",
+        env={"RASA_PUBLIC_URL": rasa_server_url},
+    ).wait_ready(timeout=60)
+    yield f"http://127.0.0.1:{port}"
     server.stop()
 
 

@@ -22,8 +22,10 @@ def free_port() -> int:
 class ServerProcess:
     """A server started with `python -m ...`, its output kept in a log file for failures."""
 
-    def __init__(self, args: List[str], ready_url: str, log: Path, env: Optional[Dict] = None):
+    def __init__(self, args: List[str], ready_url: str, log: Path, env: Optional[Dict] = None,
+                 ready_log_line: Optional[str] = None):
         self.ready_url = ready_url
+        self.ready_log_line = ready_log_line
         self.log = log
         environment = dict(os.environ, RASA_TELEMETRY_ENABLED="false", **(env or {}))
         self._log_file = open(log, "wb")
@@ -37,6 +39,9 @@ class ServerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early; log:\n{self.output()}")
+            if self.ready_log_line and self.ready_log_line not in self.output():
+                time.sleep(0.5)
+                continue
             try:
                 if requests.get(self.ready_url, timeout=2).status_code < 500:
                     return self
@@ -58,7 +63,7 @@ class ServerProcess:
 
     def output(self) -> str:
         self._log_file.flush()
-        return self.log.read_text(errors="replace")[-5000:]
+        return self.log.read_text(errors="replace")[-20000:]
 
 
 def start_action_server(log_dir: Path, database_url: str, port: Optional[int] = None):
@@ -76,9 +81,10 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_db: P
     port = free_port()
     server = ServerProcess(
         ["-m", "compat", "rasa", "run", "--model", str(model), "--port", str(port),
-         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", "*"],
         ready_url=f"http://127.0.0.1:{port}/",
         log=log_dir / f"rasa-{port}.log",
         env={"ACTION_SERVER_URL": action_url, "TRACKER_STORE_URL": f"sqlite:///{tracker_db}"},
-    ).wait_ready(timeout=180)  # fmt: skip
+        ready_log_line="Rasa server is up and running",  # "/" answers before the model is loaded
+    ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}"

@@ -14,11 +14,8 @@ MAX_TURNS = 12
 
 
 @pytest.fixture(scope="module")
-def rasa_url(test_model, action_server_url, server_logs, tmp_path_factory):
-    tracker_db = tmp_path_factory.mktemp("rest-tracker") / "tracker.db"
-    server, url = start_rasa_server(test_model, action_server_url, server_logs, tracker_db)
-    yield url
-    server.stop()
+def rasa_url(rasa_server_url):
+    return rasa_server_url
 
 
 def send(url, sender, message):

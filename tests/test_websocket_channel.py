@@ -5,15 +5,6 @@ import uuid
 import pytest
 import socketio
 
-from tests.processes import start_rasa_server
-
-
-@pytest.fixture(scope="module")
-def rasa_server_url(test_model, action_server_url, server_logs, tmp_path_factory):
-    tracker_db = tmp_path_factory.mktemp("tracker") / "tracker.db"
-    server, url = start_rasa_server(test_model, action_server_url, server_logs, tracker_db)
-    yield url
-    server.stop()
 
 
 async def converse_over_websocket(url: str, message: str) -> dict:

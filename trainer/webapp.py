@@ -1,23 +1,84 @@
-"""The web server on port 8080: the trainee page (web/) and, later, the trainer dashboard."""
+"""The web server on port 8080: the trainee page with the chat widget (web/)."""
+import gzip
+import os
+import re
 from pathlib import Path
+from typing import Optional
 
-from sanic import Sanic, response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Request, Sanic, response
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+LANGUAGES = ("fr", "en")
+# rasa-webchat's CSS imports a web font from a public CDN. Trainees' machines may be offline and
+# nothing may be fetched from outside the deployment, so the import is removed when the bundle is
+# loaded (node_modules stays as npm installed it); the page uses the system's fonts.
+REMOTE_CSS_IMPORT = re.compile(rb"@import url\(https?://[^)]*\);")
+WIDGET_TEXTS = {
+    "fr": {"title": "Entraînement", "subtitle": "Protéger les civils", "inputHint": "Votre réponse…",
+           "connecting": "Connexion…"},
+    "en": {"title": "Training", "subtitle": "Protecting civilians", "inputHint": "Your answer…",
+           "connecting": "Connecting…"},
+}  # fmt: skip
 
 
-def create_app(name: str = "ihl_trainer_web") -> Sanic:
+def page_language(request: Request) -> str:
+    """?lang= first, then the choice remembered in a cookie, then the browser's languages."""
+    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
+        if candidate in LANGUAGES:
+            return candidate
+    for part in request.headers.get("accept-language", "").split(","):
+        if part.strip()[:2].lower() in LANGUAGES:
+            return part.strip()[:2].lower()
+    return "fr"
+
+
+def rasa_socket_url(request: Request) -> str:
+    """Where the widget finds Rasa's socket.io channel: RASA_PUBLIC_URL when the deployment puts
+    Rasa behind a proxy, else the same host as this page on RASA_PORT."""
+    configured = os.environ.get("RASA_PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else request.host.rsplit("]:", 1)[0] + "]"
+    return f"{request.scheme}://{host}:{os.environ.get('RASA_PORT', '5005')}"
+
+
+def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None) -> Sanic:
     app = Sanic(name)
+    templates = Environment(loader=FileSystemLoader(WEB_ROOT / "templates"), autoescape=select_autoescape())
+    bundle_path = widget_bundle or WIDGET_BUNDLE
+    if not bundle_path.is_file():
+        raise SystemExit(f"the chat widget is missing ({bundle_path}); run scripts/bootstrap.sh")
+    bundle = REMOTE_CSS_IMPORT.sub(b"", bundle_path.read_bytes())
+    bundle_gzip = gzip.compress(bundle, compresslevel=9)
 
     @app.get("/")
-    async def trainee_page(request):
-        return await response.file(WEB_ROOT / "index.html", mime_type="text/html; charset=utf-8")
+    async def trainee_page(request: Request):
+        language = page_language(request)
+        config = {"language": language, "socketUrl": rasa_socket_url(request), **WIDGET_TEXTS[language]}
+        html = templates.get_template("index.html").render(lang=language, config=config)
+        page = response.html(html, headers={"Cache-Control": "no-store"})
+        if request.args.get("lang") in LANGUAGES:
+            page.cookies["lang"] = language
+            page.cookies["lang"]["max-age"] = 365 * 24 * 3600
+            page.cookies["lang"]["samesite"] = "Lax"
+        return page
+
+    @app.get("/static/webchat.js")
+    async def widget(request: Request):
+        headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return response.raw(bundle_gzip, content_type="application/javascript", headers=headers)
+        return response.raw(bundle, content_type="application/javascript", headers=headers)
 
     @app.get("/healthz")
-    async def health(request):
+    async def health(request: Request):
         return response.json({"status": "ok"})
 
-    app.static("/static", str(WEB_ROOT / "static"))
+    app.static("/static/app.js", str(WEB_ROOT / "static" / "app.js"))
+    app.static("/static/page.css", str(WEB_ROOT / "static" / "page.css"))
     return app
 
 

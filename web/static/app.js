@@ -1,0 +1,22 @@
+// Starts the chat widget (rasa-webchat, served by our own server) with the page's settings.
+(function () {
+  var config = JSON.parse(document.getElementById("chat-config").textContent);
+  window.WebChat.default(
+    {
+      selector: "#chat",
+      socketUrl: config.socketUrl,
+      socketPath: "/socket.io/",
+      initPayload: "/greet",
+      customData: { language: config.language }, // Rasa receives it as message metadata
+      embedded: true,
+      showFullScreenButton: false,
+      showMessageDate: false,
+      params: { storage: "local" }, // the conversation survives a reload of the page
+      title: config.title,
+      subtitle: config.subtitle,
+      inputTextFieldHint: config.inputHint,
+      connectingText: config.connecting,
+    },
+    null
+  );
+})();
