@@ -66,7 +66,9 @@ async def evaluate(folds: int, config: Path) -> dict:
             for example in test.intent_examples:
                 text = example.get("text")
                 parsed = await agent.parse_message(text)
-                gold = {(e["entity"], e.get("value")) for e in example.get("entities") or []}
+                # Annotations keep the text as typed ("francais"); the pipeline maps synonyms ("fr").
+                gold = {(e["entity"], data.entity_synonyms.get(e.get("value"), e.get("value")))
+                        for e in example.get("entities") or []}
                 predicted = {(e["entity"], e.get("value")) for e in parsed.get("entities") or []}
                 language = detect_language(text)
                 for lang in ([language] if language else ["en", "fr"]):

@@ -11,7 +11,7 @@ import pytest
 # Before anything imports rasa: no telemetry from the test run either.
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
-from tests.processes import ROOT, ServerProcess, free_port, start_action_server, start_rasa_server  # noqa: E402
+from tests.processes import ROOT, start_action_server, start_rasa_server, start_web_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -55,15 +55,9 @@ def rasa_server_url(test_model, action_server_url, server_logs, tmp_path_factory
 
 @pytest.fixture(scope="session")
 def web_url(rasa_server_url, server_logs):
-    """The trainee page (python -m trainer web), pointing its widget at the test Rasa server."""
-    port = free_port()
-    server = ServerProcess(
-        ["-m", "trainer", "web", "--host", "127.0.0.1", "--port", str(port)],
-        ready_url=f"http://127.0.0.1:{port}/healthz",
-        log=server_logs / f"web-{port}.log",
-        env={"RASA_PUBLIC_URL": rasa_server_url},
-    ).wait_ready(timeout=60)
-    yield f"http://127.0.0.1:{port}"
+    """The trainee page, pointing its widget at the test Rasa server."""
+    server, url = start_web_server(rasa_server_url, server_logs)
+    yield url
     server.stop()
 
 

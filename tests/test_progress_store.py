@@ -246,3 +246,31 @@ def test_a_long_outage_raises_store_unavailable_and_writes_nothing(relayed_postg
     assert direct.attempt(attempt.id).current_node == "anger"
     for s in (store, direct):
         s.engine.dispose()
+
+
+def test_export_and_erase_from_the_command_line(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.processes import ROOT
+
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}",
+               TRACKER_STORE_URL=f"sqlite:///{tmp_path / 't.db'}")
+    store = ProgressStore(env["DATABASE_URL"])
+    trainee = store.trainee_for("telegram", "4242")
+    store.engine.dispose()
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "trainer", "trainee", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+    exported = cli("export", str(trainee.id))
+    assert exported.returncode == 0 and json.loads(exported.stdout)["channels"][0]["sender_id"] == "4242"
+    refused = cli("erase", str(trainee.id))
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    erased = cli("erase", str(trainee.id), "--yes")
+    assert erased.returncode == 0 and json.loads(erased.stdout)["erased_trainee"] == trainee.id
+    missing = cli("export", str(trainee.id))
+    assert missing.returncode == 1 and f"no trainee with id {trainee.id}" in missing.stderr

@@ -67,9 +67,8 @@ def test_every_scenario_can_be_played_to_an_ending(rasa_url, language, typed):
 
 
 def test_killing_the_action_server_between_two_answers_loses_nothing(
-    test_model, server_logs, tmp_path
+    test_model, server_logs, tmp_path, database_url
 ):
-    database_url = f"sqlite:///{tmp_path / 'progress.db'}"
     port = free_port()
     actions, action_url = start_action_server(server_logs, database_url, port=port)
     rasa, url = start_rasa_server(test_model, action_url, server_logs, tmp_path / "tracker.db")

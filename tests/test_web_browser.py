@@ -76,6 +76,12 @@ def test_a_trainee_plays_in_the_browser_and_continues_after_a_reload(page, web_u
     wait_for_text(page, "What do you advise?")
     page.screenshot(path=SCREENSHOTS / "04-typed-answer-graded.png")
 
+    page.context.set_offline(True)  # the connection drops...
+    page.wait_for_timeout(3000)
+    page.context.set_offline(False)  # ...and comes back: the widget reconnects to the same session
+    type_answer(page, "repeat")
+    page.wait_for_function("document.body.innerText.split('What do you advise?').length > 2", timeout=60_000)
+
     page.reload()
     wait_for_text(page, "What do you advise?")  # the conversation is still there
     type_answer(page, "acknowledge and apologise to the family, investigate, pay compensation and change the procedure")
