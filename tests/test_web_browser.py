@@ -107,4 +107,8 @@ def test_the_page_is_french_for_a_french_browser_and_keyboard_usable(page, web_u
     page.keyboard.type("aide")
     page.keyboard.press("Enter")
     wait_for_text(page, "touchez un bouton ou répondez avec vos mots")
-    page.screenshot(path=SCREENSHOTS / "06-french-page.png")
+    page.screenshot(path=SCREENSHOTS / "06-french-page-390px.png")
+    page.set_viewport_size({"width": 1280, "height": 800})  # a training-centre PC
+    chat = page.locator(".rw-conversation-container").bounding_box()
+    assert chat["width"] <= 48 * 16 + 1 and chat["x"] > 200 and chat["height"] > 600, chat  # centred, tall
+    page.screenshot(path=SCREENSHOTS / "07-french-page-desktop.png")

@@ -68,7 +68,8 @@ def feedback(
         + "; ".join(f"{localized(r.short, language)} ({localized(r.title, language)})" for r in rules)
     )
     buttons = [explain_button(content, rule, language) for rule in rules[:1]]
-    return Message("\n".join(lines), buttons)
+    # Blank lines: the web widget renders Markdown, where a single line break is no break.
+    return Message("\n\n".join(lines), buttons)
 
 
 def _labelled(content, label, ids, labels, language) -> str:
@@ -138,7 +139,6 @@ def debrief(
         content.label("debrief_title", language, title=localized(scenario.title, language)),
         f"{localized(ending.title, language)}. {localized(ending.debrief, language)}",
         content.label("score", language, score=_percent(score)),
-        "",
         f"{content.label('your_path', language)} / {content.label('recommended_path', language)}",
     ]
     for answer in graded:
@@ -160,7 +160,7 @@ def debrief(
             lines.append(f"- {localized(content.principles[principle].title, language)}: {rules}")
     if next_scenario is not None:
         lines.append(content.label("next_scenario", language, title=localized(next_scenario.title, language)))
-    return Message("\n".join(lines))
+    return Message("\n\n".join(lines))
 
 
 def _by_principle(content, scenario, graded):
@@ -215,7 +215,7 @@ def progress(content: Content, attempts: Sequence, language: str) -> Message:
     if not finished:
         lines.insert(0, content.label("progress_none", language))
     lines.append(content.label("progress_summary", language, done=len(finished), total=len(content.scenarios)))
-    return Message("\n".join(lines))
+    return Message("\n\n".join(lines))
 
 
 def recommended_steps(scenario: Scenario) -> List[str]:

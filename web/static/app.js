@@ -3,7 +3,6 @@
   var config = JSON.parse(document.getElementById("chat-config").textContent);
   window.WebChat.default(
     {
-      selector: "#chat",
       socketUrl: config.socketUrl,
       socketPath: "/socket.io/",
       initPayload: "/greet",
