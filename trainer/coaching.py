@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from trainer.content import Content, Option, Rule, Scenario, Step, localized
-from trainer.engine import best_option, recommended_path
+from trainer.engine import best_option
 from trainer.scoring import GradeResult
 
 MAX_RULES_SHOWN = 3
@@ -216,7 +216,3 @@ def progress(content: Content, attempts: Sequence, language: str) -> Message:
         lines.insert(0, content.label("progress_none", language))
     lines.append(content.label("progress_summary", language, done=len(finished), total=len(content.scenarios)))
     return Message("\n\n".join(lines))
-
-
-def recommended_steps(scenario: Scenario) -> List[str]:
-    return recommended_path(scenario)

@@ -199,7 +199,7 @@ LEXICON_FILE = {
 INTERFACE_LABELS = (
     "said_well", "missing", "unlawful", "rules", "explain_button", "debrief_title", "score",
     "your_path", "recommended_path", "strengths", "to_review", "next_scenario", "progress_none",
-    "progress_line", "progress_in_progress", "progress_summary", "start_button", "typed",
+    "progress_line", "progress_in_progress", "progress_summary", "typed",
     "language_set", "resuming",
 )
 
