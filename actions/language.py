@@ -5,7 +5,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import runtime
 from trainer.language import SUPPORTED_LANGUAGES, detect_language
+from trainer.progress import StoreUnavailable
 
 
 class ActionDetectLanguage(Action):
@@ -45,9 +47,6 @@ class ActionSetLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        from actions import runtime
-        from trainer.progress import StoreUnavailable
-
         wanted = str(next(tracker.get_latest_entity_values("language"), "") or "").lower()[:2]
         if wanted not in SUPPORTED_LANGUAGES:
             wanted = "fr" if tracker.get_slot("language") == "en" else "en"

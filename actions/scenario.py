@@ -131,7 +131,7 @@ class ActionAskAnswer(Action):
 
 
 def _present_options(dispatcher, tracker, step: Step, language: Text, with_prompt: bool) -> None:
-    prompt = coaching.step_prompt(step, language) if with_prompt else ""
+    prompt = localized(step.prompt, language) if with_prompt else ""
     if runtime.channel_of(tracker) in CHANNELS_WITHOUT_BUTTONS:
         dispatcher.utter_message(text=f"{prompt}\n{coaching.numbered_options(step, language)}".strip())
     else:
@@ -154,10 +154,10 @@ class ValidateScenarioForm(FormValidationAction):
         language, message = runtime.language(tracker), tracker.latest_message
         intent = message.get("intent") or {}
         if _is_control(intent, str(value)):
-            return await _control(intent["name"], dispatcher, tracker, step)
+            return await _control(intent["name"], dispatcher, tracker)
         if str(value).startswith("/") and intent.get("name") != "choose_option":
             return {"answer": None}  # a button from elsewhere (menu, scenario list): not an answer
-        text = str(value or "")
+        text = str(value)
         graded, option = None, None
         if intent.get("name") == "choose_option":
             option = step.option(next(tracker.get_latest_entity_values("option_id"), "") or "")
@@ -232,7 +232,7 @@ def _is_control(intent: Dict[Text, Any], text: Text) -> bool:
     return (intent.get("confidence") or 0) >= CONTROL_CONFIDENCE and len(text.split()) <= CONTROL_MAX_WORDS
 
 
-async def _control(name: Text, dispatcher: CollectingDispatcher, tracker: Tracker, step: Step) -> Dict[Text, Any]:
+async def _control(name: Text, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
     """Answer a request made at a decision point; the form then shows the same point again."""
     from actions.language import ActionSetLanguage
     from actions.progress import ActionShowProgress
@@ -242,14 +242,11 @@ async def _control(name: Text, dispatcher: CollectingDispatcher, tracker: Tracke
         dispatcher.utter_message(response="utter_stopped")
         return {"answer": "paused", "scenario_state": "idle"}
     result: Dict[Text, Any] = {"answer": None, "unclear_count": 0.0}
-    if name == "hint":
-        dispatcher.utter_message(response="utter_hint", hint=localized(step.hint, runtime.language(tracker)))
-        result["hint_used"] = True
-    elif name == "help":
+    if name == "help":
         dispatcher.utter_message(response="utter_help")
-    elif name in ("explain_rule", "my_progress", "set_language"):
-        action = {"explain_rule": ActionExplainRule, "my_progress": ActionShowProgress,
-                  "set_language": ActionSetLanguage}[name]()
+    elif name in ("hint", "explain_rule", "my_progress", "set_language"):
+        action = {"hint": ActionGiveHint, "explain_rule": ActionExplainRule,
+                  "my_progress": ActionShowProgress, "set_language": ActionSetLanguage}[name]()
         for event in await action.run(dispatcher, tracker, {}):
             if event.get("event") == "slot":
                 result[event["name"]] = event["value"]

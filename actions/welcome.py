@@ -28,7 +28,9 @@ class ActionWelcome(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         try:
             trainee = await runtime.trainee(tracker)
-            attempt = await runtime.in_thread(runtime.store().active_attempt, trainee.id)
+            attempt = (
+                await runtime.in_thread(runtime.store().active_attempt, trainee.id) if trainee.display_name else None
+            )
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_greet")
             return []

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Sequence
 from trainer.content import Content, Option, Rule, Scenario, Step, localized
 from trainer.engine import best_option
 from trainer.scoring import GradeResult
+from trainer.text import words
 
 MAX_RULES_SHOWN = 3
 
@@ -27,10 +28,6 @@ def option_buttons(step: Step, language: str) -> List[Dict[str, str]]:
         {"title": localized(o.label, language), "payload": f'/choose_option{{"option_id": "{o.id}"}}'}
         for o in step.options
     ]
-
-
-def step_prompt(step: Step, language: str) -> str:
-    return localized(step.prompt, language)
 
 
 def numbered_options(step: Step, language: str) -> str:
@@ -102,8 +99,6 @@ def explain(content: Content, language: str, rule_id: Optional[str] = None,
 def scenario_named(content: Content, text: str) -> Optional[Scenario]:
     """The one scenario whose title shares the most content words (five letters or more) with
     `text`, if exactly one does: "play the detainee video" finds "Filming a bound detainee"."""
-    from trainer.text import words
-
     def content_words(phrase: str) -> set:
         return {word for word in words(phrase) if len(word) >= 5} - {"scenario", "start", "commencer"}
 

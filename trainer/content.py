@@ -164,17 +164,22 @@ def build_content(
             for item in rules["rules"]
         },
         scenarios={data["id"]: _scenario(data) for data in scenarios},
-        lexicon=Lexicon(
-            synonyms=tuple(tuple(group) for group in lexicon.get("synonyms", [])),
-            stopwords=tuple(lexicon.get("stopwords", [])),
-            negations_before=tuple(lexicon.get("negations", {}).get("before", [])),
-            negations_after=tuple(lexicon.get("negations", {}).get("after", [])),
-            condemnations=tuple(lexicon.get("condemnations", [])),
-        ),
+        lexicon=lexicon_from(lexicon),
         topics={topic: tuple(ids) for topic, ids in rules.get("topics", {}).items()},
         verdicts={item["grade"]: item["verdict"] for item in interface["grades"]},
         labels=interface["labels"],
     )  # fmt: skip
+
+
+def lexicon_from(data: dict) -> Lexicon:
+    """The Lexicon of a lexicon.yml's data."""
+    return Lexicon(
+        synonyms=tuple(tuple(group) for group in data.get("synonyms", [])),
+        stopwords=tuple(data.get("stopwords", [])),
+        negations_before=tuple(data.get("negations", {}).get("before", [])),
+        negations_after=tuple(data.get("negations", {}).get("after", [])),
+        condemnations=tuple(data.get("condemnations", [])),
+    )
 
 
 def _cue_group(data: dict) -> CueGroup:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import MetaData, Table, delete, func, inspect, select
+from sqlalchemy import MetaData, Table, delete, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -263,13 +263,9 @@ class ProgressStore:
         """
         try:
             with self._transaction() as session:
-                if message_id:
-                    existing = session.execute(
-                        select(Answer).where(Answer.message_id == message_id)
-                    ).scalar_one_or_none()
-                    if existing is not None:
-                        attempt = session.get(Attempt, existing.attempt_id)
-                        return RecordedAnswer(existing.id, True, _attempt_info(attempt))
+                duplicate = message_id and _already_recorded(session, message_id)
+                if duplicate:
+                    return duplicate
                 attempt = session.get(Attempt, attempt_id)
                 if attempt is None or attempt.status != "in_progress" or attempt.current_node != step_id:
                     raise NotCurrentStep(f"attempt {attempt_id} is not at step {step_id!r}")
@@ -299,10 +295,7 @@ class ProgressStore:
             if not message_id:
                 raise
             with self._transaction() as session:  # the same message, recorded concurrently
-                existing = session.execute(
-                    select(Answer).where(Answer.message_id == message_id)
-                ).scalar_one()
-                return RecordedAnswer(existing.id, True, _attempt_info(session.get(Attempt, existing.attempt_id)))
+                return _already_recorded(session, message_id)
 
     @retrying
     def answers(self, attempt_id: int) -> List[Dict]:
@@ -373,10 +366,14 @@ class ProgressStore:
         )
         return counts
 
-    @retrying
-    def count_answers(self) -> int:
-        with self._transaction() as session:
-            return session.execute(select(func.count(Answer.id))).scalar_one()
+
+
+def _already_recorded(session: Session, message_id: str) -> Optional[RecordedAnswer]:
+    """The answer already stored for this Rasa message, as a duplicate, if there is one."""
+    existing = session.execute(select(Answer).where(Answer.message_id == message_id)).scalar_one_or_none()
+    if existing is None:
+        return None
+    return RecordedAnswer(existing.id, True, _attempt_info(session.get(Attempt, existing.attempt_id)))
 
 
 def _erase_tracker_events(url: str, sender_ids: Iterable[str]) -> int:

@@ -130,7 +130,7 @@ def _unique_ids(document: Optional[YamlDocument], key: str, report: Report) -> S
 
 
 def _check_lexicon(document: YamlDocument, report: Report):
-    from trainer.content import build_content
+    from trainer.content import lexicon_from
     from trainer.matching import TextMatcher
 
     owner: Dict[str, int] = {}
@@ -143,7 +143,7 @@ def _check_lexicon(document: YamlDocument, report: Report):
                                    f"{member!r} is already in synonym group {owner[word] + 1}")  # fmt: skip
                 )
             owner.setdefault(word, group_index)
-    return TextMatcher(build_content({"principles": []}, {"rules": []}, [], document.data).lexicon)
+    return TextMatcher(lexicon_from(document.data))
 
 
 def _check_scenario(document, principle_ids, rule_ids, matcher, report) -> None:
