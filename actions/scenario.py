@@ -169,7 +169,11 @@ class ValidateScenarioForm(FormValidationAction):
         if option is None:
             graded = runtime.scorer().grade(scenario.id, step.id, text)
             if graded.grade is None:
-                await self._record(tracker, attempt_id, step.id, None, step.id, False, None, text, graded)
+                try:  # kept for the transcript; it does not move the attempt
+                    await self._record(tracker, attempt_id, step.id, None, step.id, False, None, text, graded)
+                except StoreUnavailable:
+                    dispatcher.utter_message(response="utter_not_saved")
+                    return {"answer": None}
                 return {"answer": None, "unclear_count": float((tracker.get_slot("unclear_count") or 0) + 1)}
             option = option_for_grade(step, graded.grade)
         grade = graded.grade if graded else option.grade

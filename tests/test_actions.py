@@ -172,13 +172,17 @@ def test_the_last_answer_gives_the_debrief_and_ends_the_form():
     assert messages[1]["text"].startswith("Debrief - Night checkpoint") and "Score: 100%" in messages[1]["text"]
 
 
-def test_a_store_outage_is_told_and_the_step_does_not_move(tmp_path, monkeypatch):
+@pytest.mark.parametrize("text, intent, entities", [
+    ("/choose_option", "choose_option", [("option_id", "escalate")]),
+    ("banana", "nlu_fallback", []),  # an unclear answer is recorded too
+])  # fmt: skip
+def test_a_store_outage_is_told_and_the_step_does_not_move(tmp_path, text, intent, entities):
     base = playing_slots()
     runtime.store().engine.dispose()
     (tmp_path / "progress.db").unlink()
     tmp_path.chmod(0o500)
     try:
-        result, messages = validate_answer('/choose_option', base, "choose_option", [("option_id", "escalate")])
+        result, messages = validate_answer(text, base, intent, entities)
     finally:
         tmp_path.chmod(0o700)
     assert result == {"answer": None}
@@ -236,6 +240,17 @@ def test_progress_lists_finished_scenarios():
     messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress"))
     assert "Night checkpoint - a motorbike that will not slow down: best 67%" in messages[0]["text"]
     assert "Finished 1 of 12 scenarios." in messages[0]["text"]
+
+
+def test_progress_does_not_show_an_abandoned_attempt_as_in_progress():
+    trainee = runtime.store().trainee_for("rest", "t1")
+    runtime.store().start_attempt(trainee.id, "child_captured", "capture")  # then left for another
+    base = playing_slots()
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="q1")
+    validate_answer("/choose_option", {**base, "step_id": "stops"}, "choose_option",
+                    [("option_id", "quick_respectful_check")], message_id="q2")
+    messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress"))
+    assert "In progress" not in messages[0]["text"], messages[0]["text"]
 
 
 def test_after_scenario_offers_what_next():

@@ -197,7 +197,7 @@ def progress(content: Content, attempts: Sequence, language: str) -> Message:
     for attempt in attempts:
         if attempt.status == "completed":
             finished.setdefault(attempt.scenario_id, []).append(attempt)
-        else:
+        elif attempt.status == "in_progress":
             current = attempt
     lines = []
     for scenario_id, done in finished.items():
