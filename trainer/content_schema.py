@@ -5,6 +5,8 @@ LANGUAGES = ("en", "fr")
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _RULE_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
+# Option and scenario ids travel inside button payloads; Telegram allows 64 bytes of callback data.
+_BUTTON_ID = {**_ID, "maxLength": 32}
 _NONEMPTY = {"type": "string", "pattern": r"\S"}
 
 TEXT = {
@@ -63,7 +65,7 @@ OPTION = {
     "required": ["id", "label", "grade", "rules", "feedback", "next"],
     "additionalProperties": False,
     "properties": {
-        "id": _ID,
+        "id": _BUTTON_ID,
         "label": TEXT,
         "grade": {"type": "integer", "minimum": GRADE_MIN, "maximum": GRADE_MAX},
         "rules": RULE_IDS,
@@ -99,7 +101,7 @@ SCENARIO = {
     ],
     "additionalProperties": False,
     "properties": {
-        "id": _ID,
+        "id": _BUTTON_ID,
         "title": TEXT,
         "difficulty": {"type": "integer", "minimum": 1, "maximum": 3},
         "principles": {"type": "array", "items": _ID, "minItems": 1, "uniqueItems": True},
