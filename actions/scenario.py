@@ -14,7 +14,6 @@ from trainer.content import Scenario, Step, localized
 from trainer.engine import option_for_grade
 from trainer.progress import AttemptInfo, NotCurrentStep, StoreUnavailable
 
-CHANNELS_WITHOUT_BUTTONS = ("twilio", "whatsapp")
 # At a decision point, a short message confidently classified as one of these intents is a
 # request, answered before the decision point is shown again; anything else is an answer and is
 # graded (a trainee who writes "I shout stop and light my torch" is answering, not stopping).
@@ -124,18 +123,16 @@ class ActionAskAnswer(Action):
             dispatcher.utter_message(response="utter_rephrase")
         elif unclear >= 2:
             dispatcher.utter_message(response="utter_pick_an_option")
-            _present_options(dispatcher, tracker, step, language, with_prompt=False)
+            _present_options(dispatcher, step, language, with_prompt=False)
         else:
-            _present_options(dispatcher, tracker, step, language, with_prompt=True)
+            _present_options(dispatcher, step, language, with_prompt=True)
         return [SlotSet("step_shown_at", time.time())]
 
 
-def _present_options(dispatcher, tracker, step: Step, language: Text, with_prompt: bool) -> None:
+def _present_options(dispatcher, step: Step, language: Text, with_prompt: bool) -> None:
+    """The options as buttons; channels without buttons show them as a numbered list."""
     prompt = localized(step.prompt, language) if with_prompt else ""
-    if runtime.channel_of(tracker) in CHANNELS_WITHOUT_BUTTONS:
-        dispatcher.utter_message(text=f"{prompt}\n{coaching.numbered_options(step, language)}".strip())
-    else:
-        dispatcher.utter_message(text=prompt or "…", buttons=coaching.option_buttons(step, language))
+    dispatcher.utter_message(text=prompt or "…", buttons=coaching.option_buttons(step, language))
 
 
 class ValidateScenarioForm(FormValidationAction):
@@ -158,14 +155,14 @@ class ValidateScenarioForm(FormValidationAction):
         if str(value).startswith("/") and intent.get("name") != "choose_option":
             return {"answer": None}  # a button from elsewhere (menu, scenario list): not an answer
         text = str(value)
-        graded, option = None, None
-        if intent.get("name") == "choose_option":
+        graded, option = None, coaching.option_by_reply(step, text)
+        if option is None and coaching.reply_number(text) is not None:  # "7" with 3 options
+            dispatcher.utter_message(response="utter_pick_a_number", count=len(step.options))
+            return {"answer": None}
+        if intent.get("name") == "choose_option" and option is None:
             option = step.option(next(tracker.get_latest_entity_values("option_id"), "") or "")
-            option = option or coaching.option_by_reply(step, message.get("text") or "")
-            if option is None:  # a button of an earlier step: show the current one again
+            if option is None and text.startswith("/"):  # a button of an earlier step: show the current one
                 return {"answer": None}
-        else:
-            option = coaching.option_by_reply(step, text)
         if option is None:
             graded = runtime.scorer().grade(scenario.id, step.id, text)
             if graded.grade is None:

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import runtime
 from actions.fallback import ActionMisunderstood
 from actions.language import ActionSetLanguage
+from actions.linking import ActionLinkAccount
 from actions.progress import ActionShowProgress
 from actions.rules import ActionExplainRule
 from actions.scenario import (
@@ -125,9 +126,43 @@ def test_ask_answer_presents_the_prompt_with_option_buttons_then_rephrase_then_o
     assert messages[0]["response"] == "utter_pick_an_option" and len(messages[1]["buttons"]) == 3
 
 
-def test_ask_answer_numbers_the_options_on_whatsapp():
-    messages, _ = run(ActionAskAnswer(), tracker(slots=playing_slots(), channel="twilio"))
-    assert "1. Light, shout, show weapon, take cover" in messages[0]["text"] and not messages[0]["buttons"]
+def test_a_number_outside_the_options_asks_for_one_in_range_and_records_nothing():
+    base = playing_slots()
+    result, messages = validate_answer("7", base, intent="choose_option")
+    assert result == {"answer": None}
+    assert messages[0]["response"] == "utter_pick_a_number" and messages[0]["count"] == 3
+    assert runtime.store().answers(int(base["attempt_id"])) == []
+
+
+def test_a_number_in_range_chooses_that_option():
+    base = playing_slots()
+    result, _ = validate_answer("2", base, intent="choose_option")
+    [answer] = runtime.store().answers(int(base["attempt_id"]))
+    assert answer["option"] == "warning_shot_now" and result["step_id"] != "approach"
+
+
+def test_link_without_a_code_makes_one_and_the_other_app_redeems_it():
+    messages, _ = run(ActionLinkAccount(), tracker("link my phone", intent="link_account"))
+    code = messages[0]["code"]
+    assert messages[0]["response"] == "utter_link_code" and len(code) == 6
+    runtime.store().update_trainee(runtime.store().trainee_for("rest", "t1").id, display_name="Awa", language="fr")
+
+    phone = tracker(f"lier {code.lower()} svp", intent="link_account", sender="whatsapp:+2237", channel="twilio")
+    messages, events = run(ActionLinkAccount(), phone)
+    assert [m["response"] for m in messages] == ["utter_linked", "utter_menu"] and messages[0]["name"] == "Awa"
+    assert slots(events) == {"language": "fr", "profile": "complete"}
+    assert runtime.store().trainee_for("twilio", "whatsapp:+2237").id == runtime.store().trainee_for("rest", "t1").id
+
+    messages, _ = run(ActionLinkAccount(), tracker(f"link {code}", intent="link_account", sender="tg", channel="telegram"))
+    assert messages[0]["response"] == "utter_bad_link_code"  # a code works once
+
+
+def test_link_code_from_a_telegram_deep_link_entity():
+    code = runtime.store().create_link_code(runtime.store().trainee_for("rest", "t1").id)
+    deep_link = tracker(f'/link_account{{"link_code": "{code}"}}', intent="link_account",
+                        entities=[("link_code", code)], sender="42", channel="telegram")
+    messages, _ = run(ActionLinkAccount(), deep_link)
+    assert messages[0]["response"] == "utter_linked"
 
 
 def test_a_typed_answer_is_graded_recorded_then_explained():

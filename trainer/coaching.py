@@ -30,17 +30,19 @@ def option_buttons(step: Step, language: str) -> List[Dict[str, str]]:
     ]
 
 
-def numbered_options(step: Step, language: str) -> str:
-    """Options as a numbered list, for channels without buttons (reply "1", "2"...)."""
-    return "\n".join(f"{n}. {localized(o.label, language)}" for n, o in enumerate(step.options, 1))
+_NUMBER_REPLY = re.compile(r"\s*(?:option|choix|choice|n[o°]?|numero|number|#)?\s*(\d{1,2})\s*[.)]?\s*", re.I)
+
+
+def reply_number(text: str) -> Optional[int]:
+    """The number in a reply like "2", "option 2" or "choix 2", if that is all it says."""
+    match = _NUMBER_REPLY.fullmatch(text or "")
+    return int(match.group(1)) if match else None
 
 
 def option_by_reply(step: Step, text: str) -> Optional[Option]:
     """The option a reply like "2" or "option 2" designates, if any."""
-    match = re.fullmatch(r"\s*(?:option|choix|choice|n[o°]?|numero|number|#)?\s*(\d)\s*[.)]?\s*", text or "", re.I)
-    if match and 1 <= int(match.group(1)) <= len(step.options):
-        return step.options[int(match.group(1)) - 1]
-    return None
+    number = reply_number(text)
+    return step.options[number - 1] if number and number <= len(step.options) else None
 
 
 def feedback(

@@ -1,0 +1,19 @@
+"""Rasa input channels for messaging apps (Telegram, WhatsApp through Twilio), named in
+credentials.yml. They adapt Rasa's own connectors; the conversation itself is the same on
+every channel."""
+from typing import List, Text
+
+
+def split_message(text: Text, limit: int) -> List[Text]:
+    """Cut a long text into parts of at most `limit` characters, at paragraph or line ends
+    where possible, else between words."""
+    parts, text = [], (text or "").strip()
+    while len(text) > limit:
+        cut = max(text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit))
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return parts + ([text] if text else [])
