@@ -1,6 +1,7 @@
 """Command line: python -m trainer COMMAND ...   (python -m trainer --help lists them)"""
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO, Iterator, List, Optional
@@ -61,7 +62,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create = cohort.add_parser("create", help="create a cohort and print its enrolment code")
     create.add_argument("name")
+    create.add_argument("--owner", metavar="TRAINER", help="the trainer account that will see it")
     create.set_defaults(handler=_cohort_create)
+
+    trainer = commands.add_parser("trainer", help="trainer accounts of the dashboard").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create = trainer.add_parser(
+        "create", help="create a trainer account",
+        description="The password is asked twice on a terminal, or read from the first line of standard input.",
+    )  # fmt: skip
+    create.add_argument("name")
+    create.add_argument("--admin", action="store_true", help="sees every cohort")
+    create.set_defaults(handler=_trainer_create)
+
+    report = commands.add_parser(
+        "report", help="export a cohort's records (CSV or xAPI JSON)",
+        description="CSV: one row per answer (--rows answers) or per attempt (--rows attempts). "
+        "JSON: xAPI statements; --send posts them to the LRS named by LRS_URL, LRS_USERNAME, LRS_PASSWORD.",
+    )  # fmt: skip
+    report.add_argument("--cohort", required=True, metavar="NAME")
+    report.add_argument("--format", choices=("csv", "json"), default="csv")
+    report.add_argument("--rows", choices=("answers", "attempts"), default="answers")
+    report.add_argument("--send", action="store_true", help="send the xAPI statements to the LRS")
+    report.set_defaults(handler=_report)
 
     web = commands.add_parser("web", help="serve the trainee page (and dashboard)")
     web.add_argument("--host", default="0.0.0.0")
@@ -232,12 +256,76 @@ def _trainee_list(args: argparse.Namespace) -> int:
 def _cohort_create(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
 
+    from trainer.accounts import AccountStore
+
+    store = _store()
+    owner = None
+    if args.owner:
+        owner = AccountStore(store.engine).find(args.owner)
+        if owner is None:
+            print(f"no trainer account named {args.owner!r}; create it: python -m trainer trainer create NAME", file=sys.stderr)
+            return 1
     try:
-        code = _store().create_cohort(args.name)
+        code = store.create_cohort(args.name, owner_id=owner and owner.id)
     except IntegrityError:
         print(f"a cohort named {args.name!r} already exists", file=sys.stderr)
         return 1
     print(f"cohort {args.name!r} created; enrolment code: {code}")
+    return 0
+
+
+def _trainer_create(args: argparse.Namespace) -> int:
+    import getpass
+
+    from trainer.accounts import AccountError, AccountStore
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("the two passwords differ; nothing created", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        trainer = AccountStore(_store().engine).create(args.name, password, "admin" if args.admin else "trainer")
+    except AccountError as error:
+        print(f"not created: {error}", file=sys.stderr)
+        return 1
+    print(f"{trainer.role} {trainer.username!r} created")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import requests
+
+    from trainer import exports
+    from trainer.accounts import Trainer
+    from trainer.content import load_content
+    from trainer.reports import Filters, NotVisible, Reports
+
+    reports = Reports(_store().engine, load_content())
+    everyone = Trainer(0, "command line", "admin")  # whoever runs the command holds the database
+    try:
+        cohort = reports.cohort_named(everyone, args.cohort)
+    except NotVisible:
+        names = ", ".join(c.name for c in reports.cohorts(everyone)) or "none yet"
+        print(f"no cohort named {args.cohort!r} (cohorts: {names})", file=sys.stderr)
+        return 1
+    attempts = reports.attempts(everyone, Filters(cohort_id=cohort.id))
+    if args.format == "csv":
+        answers = (answer for attempt in attempts for answer in attempt.answers)
+        sys.stdout.write(exports.answers_csv(answers) if args.rows == "answers" else exports.attempts_csv(attempts))
+        return 0
+    statements = exports.xapi_statements(attempts, reports.content, exports.homepage())
+    if not args.send:
+        print(json.dumps(statements, ensure_ascii=False, indent=2))
+        return 0
+    try:
+        sent = exports.send_to_lrs(statements)
+    except (exports.LrsNotConfigured, requests.RequestException) as error:
+        print(f"not sent: {error}", file=sys.stderr)
+        return 1
+    print(f"{sent} statement(s) sent to {os.environ['LRS_URL']}")
     return 0
 
 

@@ -13,6 +13,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything here is stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class TrainerAccount(Base):
     __tablename__ = "trainer_accounts"
     id = Column(Integer, primary_key=True)
@@ -22,6 +27,17 @@ class TrainerAccount(Base):
     failed_logins = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class TrainerSession(Base):
+    """A signed-in dashboard session. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "trainer_sessions"
+    token_hash = Column(String(64), primary_key=True)
+    account_id = Column(Integer, ForeignKey("trainer_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
 
 
 class Cohort(Base):

@@ -9,7 +9,7 @@ import secrets
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trainer import settings
 from trainer.db import create_db_engine, migrate
-from trainer.models import Answer, Attempt, ChannelIdentity, Cohort, LinkCode, Trainee, utcnow
+from trainer.models import Answer, Attempt, ChannelIdentity, Cohort, LinkCode, Trainee, as_utc, utcnow
 
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # seconds between tries when the database is unreachable
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -92,7 +92,7 @@ def retrying(method):
 def _attempt_info(attempt: Attempt) -> AttemptInfo:
     return AttemptInfo(
         attempt.id, attempt.trainee_id, attempt.scenario_id, attempt.status, attempt.current_node,
-        attempt.score, _aware(attempt.started_at), attempt.finished_at and _aware(attempt.finished_at),
+        attempt.score, as_utc(attempt.started_at), attempt.finished_at and as_utc(attempt.finished_at),
     )  # fmt: skip
 
 
@@ -185,7 +185,7 @@ class ProgressStore:
         done under a separate trainee record (attempts, answers) moves with them."""
         with self._transaction() as session:
             link = session.get(LinkCode, code.strip().upper())
-            if link is None or link.used_at is not None or _aware(link.expires_at) < utcnow():
+            if link is None or link.used_at is not None or as_utc(link.expires_at) < utcnow():
                 raise UnknownCode(code)
             link.used_at = utcnow()
             target = session.get(Trainee, link.trainee_id)
@@ -327,18 +327,18 @@ class ProgressStore:
                 "trainee": {
                     "id": trainee.id, "display_name": trainee.display_name,
                     "language": trainee.language, "cohort": cohort and cohort.name,
-                    "created_at": _aware(trainee.created_at).isoformat(),
+                    "created_at": as_utc(trainee.created_at).isoformat(),
                 },
                 "channels": [
-                    {"channel": i.channel, "sender_id": i.sender_id, "since": _aware(i.created_at).isoformat()}
+                    {"channel": i.channel, "sender_id": i.sender_id, "since": as_utc(i.created_at).isoformat()}
                     for i in trainee.identities
                 ],
                 "attempts": [
                     {
                         "id": a.id, "scenario": a.scenario_id, "status": a.status,
                         "current_step": a.current_node, "score": a.score,
-                        "started_at": _aware(a.started_at).isoformat(),
-                        "finished_at": a.finished_at and _aware(a.finished_at).isoformat(),
+                        "started_at": as_utc(a.started_at).isoformat(),
+                        "finished_at": a.finished_at and as_utc(a.finished_at).isoformat(),
                         "answers": [_answer_dict(answer) for answer in a.answers],
                     }
                     for a in trainee.attempts
@@ -395,7 +395,7 @@ def _answer_dict(answer: Answer) -> Dict:
         "grade": answer.grade, "concepts_found": answer.concepts_found,
         "concepts_missed": answer.concepts_missed, "red_flags": answer.red_flags,
         "hint_used": answer.hint_used, "response_ms": answer.response_ms,
-        "channel": answer.channel, "at": _aware(answer.created_at).isoformat(),
+        "channel": answer.channel, "at": as_utc(answer.created_at).isoformat(),
     }  # fmt: skip
 
 
@@ -407,7 +407,3 @@ def _score(grades: Iterable[int]) -> Optional[float]:
 def _new_code(length: int) -> str:
     return "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(length))
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything here is stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,4 +1,5 @@
-"""The web server on port 8080: the trainee page with the chat widget (web/)."""
+"""The web server on port 8080: the trainee page with the chat widget (web/), and the trainer
+dashboard under /trainer (trainer/dashboard.py)."""
 import gzip
 import os
 import re
@@ -44,7 +45,14 @@ def rasa_socket_url(request: Request) -> str:
     return f"{request.scheme}://{host}:{os.environ.get('RASA_PORT', '5005')}"
 
 
-def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None) -> Sanic:
+def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None,
+               database_url: Optional[str] = None) -> Sanic:
+    from trainer.accounts import AccountStore
+    from trainer.content import load_content
+    from trainer.dashboard import create_dashboard
+    from trainer.progress import ProgressStore
+    from trainer.reports import Reports
+
     app = Sanic(name)
     templates = Environment(loader=FileSystemLoader(WEB_ROOT / "templates"), autoescape=select_autoescape())
     bundle_path = widget_bundle or WIDGET_BUNDLE
@@ -79,6 +87,12 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
 
     app.static("/static/app.js", str(WEB_ROOT / "static" / "app.js"))
     app.static("/static/page.css", str(WEB_ROOT / "static" / "page.css"))
+    app.static("/static/trainer.css", str(WEB_ROOT / "static" / "trainer.css"))
+
+    store = ProgressStore(database_url)  # migrates the schema on first use
+    app.blueprint(create_dashboard(
+        templates, AccountStore(store.engine), Reports(store.engine, load_content()), page_language
+    ))  # fmt: skip
     return app
 
 

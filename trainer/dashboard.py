@@ -1,0 +1,236 @@
+"""The trainer dashboard under /trainer on the web server: sign-in, cohort overview, competency
+matrix, most-missed decision points, trainee transcripts, and exports (CSV, xAPI).
+
+Pages are rendered on the server (Jinja2, inline SVG charts, no script) to suit slow links.
+Every page and export needs a signed-in session; forms carry a CSRF token."""
+import asyncio
+import hmac
+import os
+import secrets
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import quote
+
+import yaml
+from jinja2 import Environment
+from sanic import Blueprint, Request, response
+
+from trainer import exports
+from trainer.accounts import AccountStore, LockedOut, SignedIn
+from trainer.reports import Filters, NotVisible, Reports
+
+SESSION_COOKIE = "trainer_session"
+LOGIN_CSRF_COOKIE = "trainer_login_csrf"
+LABELS = yaml.safe_load((Path(__file__).resolve().parent.parent / "web" / "templates" / "trainer" / "labels.yml").read_text(encoding="utf-8"))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_dashboard(templates: Environment, accounts: AccountStore, reports: Reports, page_language) -> Blueprint:
+    dashboard = Blueprint("trainer_dashboard", url_prefix="/trainer")
+
+    def render(request: Request, template: str, status: int = 200, **values: Any):
+        language = page_language(request)
+        html = templates.get_template(f"trainer/{template}").render(
+            t=LABELS[language], lang=language, path=request.path, query=request.query_string,
+            args={key: request.args.get(key) for key in request.args}, **values
+        )
+        return response.html(html, status=status)
+
+    def signed_in(kind: str = "page"):
+        """The route needs a live session: pages redirect to the sign-in page, exports answer 401."""
+
+        def decorate(handler):
+            @wraps(handler)
+            async def wrapper(request: Request, *args, **kwargs):
+                session = await asyncio.to_thread(accounts.session, request.cookies.get(SESSION_COOKIE))
+                if session is None:
+                    if kind == "export":
+                        return response.json({"error": "sign in at /trainer/login first"}, 401)
+                    target = request.path + (f"?{request.query_string}" if request.query_string else "")
+                    return response.redirect(f"/trainer/login?next={quote(target)}")
+                request.ctx.session = session
+                return await handler(request, *args, **kwargs)
+
+            return wrapper
+
+        return decorate
+
+    @dashboard.middleware("response")
+    async def security_headers(request: Request, resp):
+        for name, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(name, value)
+
+    # Signing in and out -------------------------------------------------------------------
+
+    @dashboard.get("/login")
+    async def login_form(request: Request):
+        return _login_page(render, request, error=None)
+
+    @dashboard.post("/login")
+    async def login(request: Request):
+        form = request.form or {}
+        if not _same(form.get("csrf"), request.cookies.get(LOGIN_CSRF_COOKIE)):
+            return _login_page(render, request, error="expired_form", status=400)
+        username, password = (form.get("username") or "")[:80], (form.get("password") or "")[:1024]
+        try:
+            result = await asyncio.to_thread(accounts.sign_in, username, password)
+        except LockedOut as locked:
+            return _login_page(render, request, error="locked", minutes=locked.minutes, status=429)
+        if result is None:
+            return _login_page(render, request, error="wrong_password", status=401)
+        token, _ = result
+        target = request.args.get("next") or "/trainer/"
+        if not target.startswith("/trainer/") or target.startswith("//"):
+            target = "/trainer/"  # never send a trainer off-site after signing in
+        page = response.redirect(target, status=303)
+        _set_cookie(request, page, SESSION_COOKIE, token)
+        _clear_cookie(page, LOGIN_CSRF_COOKIE)
+        return page
+
+    @dashboard.post("/logout")
+    @signed_in()
+    async def logout(request: Request):
+        if not _same((request.form or {}).get("csrf"), request.ctx.session.csrf_token):
+            return response.text("This form has expired; reload the page and try again.", 400)
+        await asyncio.to_thread(accounts.sign_out, request.cookies.get(SESSION_COOKIE))
+        page = response.redirect("/trainer/login", status=303)
+        _clear_cookie(page, SESSION_COOKIE)
+        return page
+
+    # Views ----------------------------------------------------------------------------------
+
+    async def view(request: Request, template: str, build):
+        session: SignedIn = request.ctx.session
+        filters, problem = _filters(request)
+        cohorts = await asyncio.to_thread(reports.cohorts, session.trainer)
+        try:
+            data = await asyncio.to_thread(build, session, filters)
+        except NotVisible:
+            return render(request, "error.html", status=404, session=session, message="not_visible")
+        return render(request, template, session=session, cohorts=cohorts, filters=filters, problem=problem,
+                      **data)
+
+    @dashboard.get("/")
+    @signed_in()
+    async def overview(request: Request):
+        return await view(request, "overview.html",
+                          lambda s, f: {"overview": reports.overview(s.trainer, f)})
+
+    @dashboard.get("/matrix")
+    @signed_in()
+    async def matrix(request: Request):
+        return await view(request, "matrix.html", lambda s, f: {"matrix": reports.matrix(s.trainer, f)})
+
+    @dashboard.get("/missed")
+    @signed_in()
+    async def missed(request: Request):
+        language = page_language(request)
+        return await view(request, "missed.html",
+                          lambda s, f: {"points": reports.most_missed(s.trainer, f, language)})
+
+    @dashboard.get("/trainees/<trainee_id:int>")
+    @signed_in()
+    async def trainee(request: Request, trainee_id: int):
+        language = page_language(request)
+        return await view(request, "trainee.html", lambda s, f: {
+            "trainee": (detail := reports.trainee(s.trainer, trainee_id, language)),
+            "chart": score_chart(detail["chart"]),
+        })  # fmt: skip
+
+    # Exports ----------------------------------------------------------------------------------
+
+    @dashboard.get("/export/<kind>")
+    @signed_in(kind="export")
+    async def export(request: Request, kind: str):
+        if kind not in ("answers.csv", "attempts.csv", "xapi.json"):
+            return response.json({"error": "exports: answers.csv, attempts.csv, xapi.json"}, 404)
+        filters, problem = _filters(request)
+        if problem:
+            return response.json({"error": problem}, 400)
+        trainer = request.ctx.session.trainer
+        try:
+            attempts = await asyncio.to_thread(reports.attempts, trainer, filters)
+        except NotVisible:
+            return response.json({"error": "no such cohort among yours"}, 404)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+        if kind == "xapi.json":
+            statements = exports.xapi_statements(attempts, reports.content, exports.homepage())
+            return response.json(statements, headers={"Content-Disposition": f'attachment; filename="xapi-{stamp}.json"'})
+        body = (exports.answers_csv(a for attempt in attempts for a in attempt.answers)
+                if kind == "answers.csv" else exports.attempts_csv(attempts))
+        name = kind.replace(".csv", f"-{stamp}.csv")
+        return response.text(body, content_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    return dashboard
+
+
+def _login_page(render, request: Request, error: Optional[str], status: int = 200, minutes: int = 0):
+    token = secrets.token_urlsafe(32)
+    page = render(request, "login.html", status=status, error=error, minutes=minutes, csrf=token,
+                  next=request.args.get("next", ""))
+    _set_cookie(request, page, LOGIN_CSRF_COOKIE, token)
+    return page
+
+
+def _set_cookie(request: Request, page, name: str, value: str) -> None:
+    page.cookies[name] = value
+    page.cookies[name]["httponly"] = True
+    page.cookies[name]["samesite"] = "Strict"
+    page.cookies[name]["path"] = "/trainer"
+    # Behind the TLS proxy the request arrives as http; TRAINER_COOKIE_SECURE=1 marks it Secure.
+    if request.scheme == "https" or os.environ.get("TRAINER_COOKIE_SECURE") == "1":
+        page.cookies[name]["secure"] = True
+
+
+def _clear_cookie(page, name: str) -> None:
+    page.cookies[name] = ""
+    page.cookies[name]["max-age"] = 0
+    page.cookies[name]["path"] = "/trainer"
+
+
+def _same(given: Optional[str], expected: Optional[str]) -> bool:
+    return bool(given and expected) and hmac.compare_digest(given, expected)
+
+
+def _filters(request: Request) -> Tuple[Filters, Optional[str]]:
+    """Filters from the query string; a malformed one is dropped and named in the message."""
+    problems = []
+    cohort = request.args.get("cohort") or None
+    if cohort is not None and not cohort.isdigit():
+        problems.append("cohort")
+        cohort = None
+    dates: Dict[str, Optional[datetime]] = {}
+    for key in ("since", "until"):
+        value = request.args.get(key) or None
+        try:
+            dates[key] = value and datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        except ValueError:
+            problems.append(key)
+            dates[key] = None
+    until = dates["until"] and dates["until"] + timedelta(days=1)  # "until" includes that day
+    problem = ("Ignored (use YYYY-MM-DD dates): " + ", ".join(problems)) if problems else None
+    return Filters(int(cohort) if cohort else None, dates["since"], until), problem
+
+
+def score_chart(points: List[Tuple[datetime, float]], width: int = 320, height: int = 120) -> Dict[str, Any]:
+    """Coordinates of an inline SVG line chart of scores (0-100) in the order they were made."""
+    pad = 24
+    if not points:
+        return {"width": width, "height": height, "points": [], "line": ""}
+    step = (width - 2 * pad) / max(1, len(points) - 1)
+    placed = [
+        {"x": round(pad + i * step, 1), "y": round(height - pad - (score / 100) * (height - 2 * pad), 1),
+         "score": round(score), "date": when.strftime("%d/%m")}
+        for i, (when, score) in enumerate(points)
+    ]  # fmt: skip
+    return {"width": width, "height": height, "points": placed,
+            "line": " ".join(f"{p['x']},{p['y']}" for p in placed), "pad": pad}
