@@ -54,9 +54,10 @@ def rasa_server_url(test_model, action_server_url, server_logs, tmp_path_factory
 
 
 @pytest.fixture(scope="session")
-def web_url(rasa_server_url, server_logs):
-    """The trainee page, pointing its widget at the test Rasa server."""
-    server, url = start_web_server(rasa_server_url, server_logs)
+def web_url(rasa_server_url, server_logs, session_database_url):
+    """The trainee page and dashboard, its widget pointed at the test Rasa server, reading the
+    progress database the session's action server writes."""
+    server, url = start_web_server(rasa_server_url, server_logs, session_database_url)
     yield url
     server.stop()
 

@@ -99,13 +99,13 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_db: P
     return server, f"http://127.0.0.1:{port}"
 
 
-def start_web_server(rasa_url: str, log_dir: Path):
-    """The trainee page (python -m trainer web), its widget pointed at `rasa_url`."""
+def start_web_server(rasa_url: str, log_dir: Path, database_url: str):
+    """The trainee page and dashboard (python -m trainer web), its widget pointed at `rasa_url`."""
     port = free_port()
     server = ServerProcess(
         ["-m", "trainer", "web", "--host", "127.0.0.1", "--port", str(port)],
         ready_url=f"http://127.0.0.1:{port}/healthz",
         log=log_dir / f"web-{port}.log",
-        env={"RASA_PUBLIC_URL": rasa_url},
+        env={"RASA_PUBLIC_URL": rasa_url, "DATABASE_URL": database_url},
     ).wait_ready(timeout=60)
     return server, f"http://127.0.0.1:{port}"

@@ -1,35 +1,20 @@
 """The trainee page in headless Chromium (Debian's), played like a trainee on a phone.
 Screenshots go to var/test-results/screenshots/."""
-import shutil
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.processes import ROOT
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = ROOT / "var" / "test-results" / "screenshots"
-# As root and on a closed network, Chromium needs these (see README, "Tests").
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.browser import SCREENSHOTS, chromium
 
 
 @pytest.fixture
 def page(web_url):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium: run scripts/with_services.sh make test (installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.requests = []
         page.on("request", lambda request: page.requests.append(request.url))
         yield page
-        browser.close()
 
 
 def wait_for_text(page, text, timeout=60_000):

@@ -1,0 +1,72 @@
+"""Trainer accounts: argon2 hashes, lock-out, server-side sessions (SQLite and PostgreSQL)."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from trainer.accounts import MAX_FAILED_LOGINS, AccountError, AccountStore, LockedOut
+from trainer.models import TrainerAccount, TrainerSession, utcnow
+from trainer.progress import ProgressStore
+
+PASSWORD = "a long enough secret"
+
+
+@pytest.fixture
+def accounts(database_url):
+    store = ProgressStore(database_url)
+    yield AccountStore(store.engine)
+    store.engine.dispose()
+
+
+def test_passwords_are_stored_as_argon2_hashes(accounts):
+    trainer = accounts.create("alice", PASSWORD)
+    with accounts._sessions.begin() as session:
+        stored = session.get(TrainerAccount, trainer.id).password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+@pytest.mark.parametrize("username, password, role, reason", [
+    ("", PASSWORD, "trainer", "username"), ("two words", PASSWORD, "trainer", "username"),
+    ("bob", "short", "trainer", "at least 10"), ("bob", PASSWORD, "emperor", "role"),
+])  # fmt: skip
+def test_bad_accounts_are_refused_with_a_reason(accounts, username, password, role, reason):
+    with pytest.raises(AccountError, match=reason):
+        accounts.create(username, password, role)
+
+
+def test_a_username_is_taken_once(accounts):
+    accounts.create("alice", PASSWORD)
+    with pytest.raises(AccountError, match="already exists"):
+        accounts.create("alice", PASSWORD)
+
+
+def test_sign_in_opens_a_session_that_sign_out_closes(accounts):
+    accounts.create("alice", PASSWORD, "admin")
+    assert accounts.sign_in("alice", "wrong password") is None
+    assert accounts.sign_in("nobody", PASSWORD) is None
+    token, signed_in = accounts.sign_in("alice", PASSWORD)
+    assert signed_in.trainer.is_admin and len(signed_in.csrf_token) >= 32
+    assert accounts.session(token) == signed_in
+    assert accounts.session("forged-token") is None and accounts.session(None) is None
+    accounts.sign_out(token)
+    assert accounts.session(token) is None
+
+
+def test_an_expired_session_is_refused(accounts):
+    accounts.create("alice", PASSWORD)
+    token, _ = accounts.sign_in("alice", PASSWORD)
+    with accounts._sessions.begin() as session:
+        session.execute(update(TrainerSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert accounts.session(token) is None
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(accounts):
+    accounts.create("alice", PASSWORD)
+    for _ in range(MAX_FAILED_LOGINS):
+        assert accounts.sign_in("alice", "guess") is None
+    with pytest.raises(LockedOut) as locked:
+        accounts.sign_in("alice", PASSWORD)
+    assert 1 <= locked.value.minutes <= 15
+    with accounts._sessions.begin() as session:  # the lock-out ends
+        session.execute(update(TrainerAccount).values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert accounts.sign_in("alice", PASSWORD) is not None
