@@ -12,6 +12,7 @@ export WEB_PORT=${WEB_PORT:-8080}
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$PWD/var/db/trainer.db}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///$PWD/var/db/tracker.db}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+export LOCK_STORE_URL=${LOCK_STORE_URL:-}  # empty: one server, in-memory lock
 # Messaging channels: every ${VARIABLE} of credentials.yml must be set for Rasa to read it;
 # unset ones are set empty, which leaves that channel off.
 for name in $(grep -o '\${[A-Z_]*}' credentials.yml | tr -d '${}'); do

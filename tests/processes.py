@@ -84,16 +84,17 @@ def credentials_variables() -> Dict[str, str]:
     return {name: "" for name in re.findall(r"\$\{(\w+)\}", (ROOT / "credentials.yml").read_text())}
 
 
-def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_db: Path,
-                      env: Optional[Dict[str, str]] = None):
+def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store, env: Optional[Dict[str, str]] = None):
+    """A Rasa server process; `tracker_store` is a SQLite file or a SQLAlchemy URL."""
     port = free_port()
+    tracker_url = tracker_store if isinstance(tracker_store, str) else f"sqlite:///{tracker_store}"
     server = ServerProcess(
         ["-m", "compat", "rasa", "run", "--model", str(model), "--port", str(port),
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", "*"],
         ready_url=f"http://127.0.0.1:{port}/",
         log=log_dir / f"rasa-{port}.log",
-        env={**credentials_variables(), "ACTION_SERVER_URL": action_url,
-             "TRACKER_STORE_URL": f"sqlite:///{tracker_db}", **(env or {})},
+        env={**credentials_variables(), "ACTION_SERVER_URL": action_url, "TRACKER_STORE_URL": tracker_url,
+             "LOCK_STORE_URL": "", **(env or {})},
         ready_log_line="Rasa server is up and running",  # "/" answers before the model is loaded
     ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}"

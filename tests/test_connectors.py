@@ -1,9 +1,9 @@
 """The messaging connectors' own logic, without a server: commands, numbered lists, splitting."""
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-from connectors import split_message
-from connectors.telegram import command_as_intent
-from connectors.whatsapp import MAX_MESSAGE_CHARS, last_buttons, replies
+from rasa_plugins import split_message
+from rasa_plugins.telegram import command_as_intent
+from rasa_plugins.whatsapp import MAX_MESSAGE_CHARS, last_buttons, replies
 
 OPTIONS = [{"title": "Warn", "payload": "/choose_option{\"option_id\": \"warn\"}"},
            {"title": "Shoot", "payload": "/choose_option{\"option_id\": \"shoot\"}"}]

@@ -24,7 +24,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from connectors import split_message
+from rasa_plugins import split_message
 
 logger = logging.getLogger(__name__)
 

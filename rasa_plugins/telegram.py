@@ -25,7 +25,7 @@ from sanic.response import HTTPResponse
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 
-from connectors import split_message
+from rasa_plugins import split_message
 
 logger = logging.getLogger(__name__)
 

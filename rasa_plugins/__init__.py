@@ -1,6 +1,5 @@
-"""Rasa input channels for messaging apps (Telegram, WhatsApp through Twilio), named in
-credentials.yml. They adapt Rasa's own connectors; the conversation itself is the same on
-every channel."""
+"""What the Rasa server loads from this project by module path: the messaging channels named in
+credentials.yml (Telegram, WhatsApp through Twilio) and the lock store of endpoints.yml."""
 from typing import List, Text
 
 
