@@ -21,17 +21,18 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """A server started with `python -m ...`, its output kept in a log file for failures."""
+    """A server started as `scripts/serve.sh ROLE` (the run command's own way), its output kept
+    in a log file for failures."""
 
     def __init__(self, args: List[str], ready_url: str, log: Path, env: Optional[Dict] = None,
                  ready_log_line: Optional[str] = None):
         self.ready_url = ready_url
         self.ready_log_line = ready_log_line
         self.log = log
-        environment = dict(os.environ, RASA_TELEMETRY_ENABLED="false", **(env or {}))
+        environment = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHON=sys.executable, **(env or {}))
         self._log_file = open(log, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, *args], cwd=ROOT, env=environment,
+            ["scripts/serve.sh", *args], cwd=ROOT, env=environment,
             stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -70,10 +71,10 @@ class ServerProcess:
 def start_action_server(log_dir: Path, database_url: str, port: Optional[int] = None):
     port = port or free_port()
     server = ServerProcess(
-        ["-m", "compat", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        ["actions"],
         ready_url=f"http://127.0.0.1:{port}/health",
         log=log_dir / f"actions-{port}-{time.monotonic_ns()}.log",
-        env={"DATABASE_URL": database_url},
+        env={"DATABASE_URL": database_url, "ACTION_PORT": str(port)},
     ).wait_ready(timeout=60)
     return server, f"http://127.0.0.1:{port}/webhook"
 
@@ -89,12 +90,11 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store
     port = free_port()
     tracker_url = tracker_store if isinstance(tracker_store, str) else f"sqlite:///{tracker_store}"
     server = ServerProcess(
-        ["-m", "compat", "rasa", "run", "--model", str(model), "--port", str(port),
-         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", "*"],
+        ["rasa"],
         ready_url=f"http://127.0.0.1:{port}/",
         log=log_dir / f"rasa-{port}.log",
-        env={**credentials_variables(), "ACTION_SERVER_URL": action_url, "TRACKER_STORE_URL": tracker_url,
-             "LOCK_STORE_URL": "", **(env or {})},
+        env={**credentials_variables(), "MODEL": str(model), "RASA_PORT": str(port), "ACTION_SERVER_URL": action_url,
+             "TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": "", "RASA_API_TOKEN": "", **(env or {})},
         ready_log_line="Rasa server is up and running",  # "/" answers before the model is loaded
     ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}"
@@ -104,9 +104,9 @@ def start_web_server(rasa_url: str, log_dir: Path, database_url: str):
     """The trainee page and dashboard (python -m trainer web), its widget pointed at `rasa_url`."""
     port = free_port()
     server = ServerProcess(
-        ["-m", "trainer", "web", "--host", "127.0.0.1", "--port", str(port)],
+        ["web"],
         ready_url=f"http://127.0.0.1:{port}/healthz",
         log=log_dir / f"web-{port}.log",
-        env={"RASA_PUBLIC_URL": rasa_url, "DATABASE_URL": database_url},
+        env={"RASA_PUBLIC_URL": rasa_url, "DATABASE_URL": database_url, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port)},
     ).wait_ready(timeout=60)
     return server, f"http://127.0.0.1:{port}"

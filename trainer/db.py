@@ -40,6 +40,9 @@ def alembic_config(engine: Optional[Engine] = None) -> Config:
     return config
 
 
+MIGRATION_LOCK_ID = 7_343_001  # any constant shared by every process of the deployment
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to `revision` (the newest by default); a no-op when up to date.
 
@@ -54,6 +57,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         with connection.begin():
+            if engine.dialect.name == "postgresql":
+                # Replicas starting together: one migrates, the others wait, then find it done.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         if sqlite:

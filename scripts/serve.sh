@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Start one of the three servers in the foreground: scripts/serve.sh actions|rasa|web
+# The one command line for each, used by scripts/run.sh, the Dockerfile, docker-compose.yml and
+# the Helm values (deploy/). Configuration comes from the environment (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-.venv/bin/python}
+export RASA_TELEMETRY_ENABLED=false
+
+case "${1:-}" in
+actions)
+    exec "$python" -m compat rasa_sdk --actions actions --port "${ACTION_PORT:-5055}"
+    ;;
+rasa)
+    # Every ${VARIABLE} of credentials.yml and endpoints.yml must be set for Rasa to read them;
+    # unset optional ones are set empty (that channel off, in-memory lock).
+    for name in $(grep -oh '\${[A-Z_]*}' credentials.yml endpoints.yml | tr -d '${}' | sort -u); do
+        export "$name=${!name:-}"
+    done
+    for required in ACTION_SERVER_URL TRACKER_STORE_URL; do
+        [ -n "${!required}" ] || { echo "serve: set $required" >&2; exit 2; }
+    done
+    options=(--model "${MODEL:-models}" --port "${RASA_PORT:-5005}" --credentials credentials.yml
+             --endpoints endpoints.yml --cors "${RASA_CORS:-*}")
+    if [ -n "${RASA_API_TOKEN:-}" ]; then
+        options+=(--enable-api --auth-token "$RASA_API_TOKEN")
+    fi
+    exec "$python" -m compat rasa run "${options[@]}"
+    ;;
+web)
+    exec "$python" -m trainer web --host "${WEB_HOST:-0.0.0.0}" --port "${WEB_PORT:-8080}"
+    ;;
+*)
+    echo "usage: scripts/serve.sh actions|rasa|web" >&2
+    exit 2
+    ;;
+esac
