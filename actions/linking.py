@@ -24,8 +24,8 @@ class ActionLinkAccount(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         given = next(tracker.get_latest_entity_values("link_code"), None)
-        text = "" if (tracker.latest_message.get("text") or "").startswith("/") else tracker.latest_message.get("text")
-        candidates = [given] if given else _CANDIDATE.findall(text or "")
+        text = tracker.latest_message.get("text") or ""
+        candidates = [given] if given else [] if text.startswith("/") else _CANDIDATE.findall(text)
         store = runtime.store()
         try:
             for candidate in candidates:

@@ -2,9 +2,7 @@
 import asyncio
 import uuid
 
-import pytest
 import socketio
-
 
 
 async def converse_over_websocket(url: str, message: str) -> dict:

@@ -9,6 +9,12 @@ from typing import Optional
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 
+from trainer.accounts import AccountStore
+from trainer.content import load_content
+from trainer.dashboard import create_dashboard
+from trainer.progress import ProgressStore
+from trainer.reports import Reports
+
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 LANGUAGES = ("fr", "en")
@@ -45,14 +51,7 @@ def rasa_socket_url(request: Request) -> str:
     return f"{request.scheme}://{host}:{os.environ.get('RASA_PORT', '5005')}"
 
 
-def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None,
-               database_url: Optional[str] = None) -> Sanic:
-    from trainer.accounts import AccountStore
-    from trainer.content import load_content
-    from trainer.dashboard import create_dashboard
-    from trainer.progress import ProgressStore
-    from trainer.reports import Reports
-
+def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None) -> Sanic:
     app = Sanic(name)
     templates = Environment(loader=FileSystemLoader(WEB_ROOT / "templates"), autoescape=select_autoescape())
     bundle_path = widget_bundle or WIDGET_BUNDLE
@@ -89,7 +88,7 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
     app.static("/static/page.css", str(WEB_ROOT / "static" / "page.css"))
     app.static("/static/trainer.css", str(WEB_ROOT / "static" / "trainer.css"))
 
-    store = ProgressStore(database_url)  # migrates the schema on first use
+    store = ProgressStore()  # DATABASE_URL; migrates the schema on first use
     app.blueprint(create_dashboard(
         templates, AccountStore(store.engine), Reports(store.engine, load_content()), page_language
     ))  # fmt: skip
