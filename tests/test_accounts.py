@@ -1,9 +1,12 @@
 """Trainer accounts: argon2 hashes, lock-out, server-side sessions (SQLite and PostgreSQL)."""
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
+from tests.processes import ROOT
 from trainer.accounts import MAX_FAILED_LOGINS, AccountError, AccountStore, LockedOut
 from trainer.models import TrainerAccount, TrainerSession, utcnow
 from trainer.progress import ProgressStore
@@ -70,3 +73,18 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(accounts
     with accounts._sessions.begin() as session:  # the lock-out ends
         session.execute(update(TrainerAccount).values(locked_until=utcnow() - timedelta(seconds=1)))
     assert accounts.sign_in("alice", PASSWORD) is not None
+
+
+def test_trainer_create_command_reads_the_password_from_stdin(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "trainer", "trainer", "create"]
+    made = subprocess.run(command + ["amadou", "--admin"], input=PASSWORD + "\n", cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert made.returncode == 0 and "admin 'amadou' created" in made.stdout, made.stderr
+    short = subprocess.run(command + ["awa"], input="short\n", cwd=ROOT, env=env, capture_output=True, text=True)
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    store = ProgressStore(env["DATABASE_URL"])
+    try:
+        assert AccountStore(store.engine).sign_in("amadou", PASSWORD) is not None
+    finally:
+        store.engine.dispose()
