@@ -139,6 +139,7 @@ class RecordingLrs(BaseHTTPRequestHandler):
 
 
 def test_report_command_prints_csv_and_sends_xapi_to_an_lrs(world, database_url):
+    RecordingLrs.received.clear()  # one list for every run of this test (SQLite, PostgreSQL)
     server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingLrs)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false",
