@@ -1,6 +1,10 @@
 """Compare the scoring engine's grades with an instructor's, as a trainer checks a rubric."""
+import math
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
+
+import numpy
+from sklearn.metrics import cohen_kappa_score
 
 GRADES = (0, 1, 2, 3)
 LABELS = ("0", "1", "2", "3", "unclear")
@@ -50,18 +54,9 @@ def agreement(expected: Sequence[Optional[int]], predicted: Sequence[Optional[in
 
 
 def quadratic_weighted_kappa(pairs: Sequence[tuple]) -> float:
-    """Cohen's kappa with quadratic weights over grades 0-3."""
-    k = len(GRADES)
-    observed = [[0.0] * k for _ in range(k)]
-    for e, p in pairs:
-        observed[e][p] += 1
-    total = len(pairs)
-    expected_rows = [sum(row) for row in observed]
-    predicted_cols = [sum(observed[i][j] for i in range(k)) for j in range(k)]
-    numerator = denominator = 0.0
-    for i in range(k):
-        for j in range(k):
-            weight = (i - j) ** 2 / (k - 1) ** 2
-            numerator += weight * observed[i][j]
-            denominator += weight * expected_rows[i] * predicted_cols[j] / total
-    return 1.0 if denominator == 0 else 1.0 - numerator / denominator
+    """Cohen's kappa with quadratic weights over grades 0-3 (scikit-learn's); 1.0 when both
+    sides gave one and the same grade throughout, where kappa itself is undefined."""
+    expected, predicted = zip(*pairs)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        kappa = cohen_kappa_score(expected, predicted, labels=list(GRADES), weights="quadratic")
+    return 1.0 if math.isnan(kappa) else float(kappa)
