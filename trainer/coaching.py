@@ -144,7 +144,7 @@ def debrief(
         yours = (f"« {answer['text'][:60]} » ({content.label('typed', language)})" if answer["text"]
                  else localized(chosen.label, language) if chosen else "?")
         best = localized(best_option(step).label, language)
-        mark = "✅" if answer["grade"] == 3 else "☑️" if answer["grade"] == 2 else "⚠️" if answer["grade"] == 1 else "❌"
+        mark = localized(content.verdicts[answer["grade"]], language).split()[0]  # its verdict's sign: ✅ ☑️ ⚠️ ❌
         lines.append(f"{mark} {yours} / {best}")
     strengths, review = _by_principle(content, scenario, graded)
     if strengths:
