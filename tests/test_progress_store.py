@@ -108,6 +108,8 @@ def test_web_and_telegram_identities_merge_after_linking(store):
     assert store.export_trainee(telegram.id) is None  # the separate record is gone
     with pytest.raises(UnknownCode):  # one use only
         store.redeem_link_code("whatsapp", "+22370000000", code)
+    [(listed, channels)] = store.trainees()  # what `python -m trainer trainee list` prints
+    assert listed == merged and sorted(channels) == [("socketio", "browser-session-1"), ("telegram", "123456789")]
 
 
 def test_enrolment_code_joins_a_cohort(store):

@@ -237,19 +237,9 @@ def _trainee_erase(args: argparse.Namespace) -> int:
 
 
 def _trainee_list(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from trainer.models import ChannelIdentity, Trainee
-
-    store = _store()
-    with store.engine.connect() as connection:
-        trainees = connection.execute(select(Trainee.id, Trainee.display_name, Trainee.language)).all()
-        identities = connection.execute(
-            select(ChannelIdentity.trainee_id, ChannelIdentity.channel, ChannelIdentity.sender_id)
-        ).all()
-    for trainee_id, name, language in trainees:
-        channels = ", ".join(f"{c}:{s}" for t, c, s in identities if t == trainee_id)
-        print(f"{trainee_id}\t{name or '-'}\t{language}\t{channels}")
+    for trainee, channels in _store().trainees():
+        listed = ", ".join(f"{channel}:{sender}" for channel, sender in channels)
+        print(f"{trainee.id}\t{trainee.display_name or '-'}\t{trainee.language}\t{listed}")
     return 0
 
 

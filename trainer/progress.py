@@ -15,7 +15,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import MetaData, Table, delete, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from trainer import settings
 from trainer.db import create_db_engine, migrate
@@ -312,6 +312,17 @@ class ProgressStore:
                 select(Attempt).where(Attempt.trainee_id == trainee_id).order_by(Attempt.id)
             ).scalars()
             return [_attempt_info(attempt) for attempt in rows]
+
+    @retrying
+    def trainees(self) -> List[tuple]:
+        """Every trainee with their (channel, sender id) pairs, by id."""
+        with self._transaction() as session:
+            rows = session.execute(
+                select(Trainee).options(selectinload(Trainee.identities)).order_by(Trainee.id)
+            ).scalars()
+            return [
+                (self._trainee_info(session, t), [(i.channel, i.sender_id) for i in t.identities]) for t in rows
+            ]
 
     # Personal data ----------------------------------------------------------------------
 
