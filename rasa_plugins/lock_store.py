@@ -10,7 +10,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, Re
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import LockError
 
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.05  # Rasa's own default waits a whole second between tries
 
 
 class ProcessSafeRedisLockStore(RedisLockStore):
@@ -26,7 +26,7 @@ class ProcessSafeRedisLockStore(RedisLockStore):
     ) -> AsyncGenerator[None, None]:
         mutex = self.red.lock(f"{self.key_prefix}mutex:{conversation_id}", timeout=lock_lifetime)
         while not mutex.acquire(blocking=False):
-            await asyncio.sleep(POLL_SECONDS)  # poll without holding up the server's event loop
+            await asyncio.sleep(wait_time_in_seconds)  # poll without holding up the event loop
         try:
             yield
         finally:

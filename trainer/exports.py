@@ -4,7 +4,7 @@ import csv
 import io
 import os
 import uuid
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List
 
 import requests
 
@@ -131,6 +131,6 @@ def send_to_lrs(statements: List[Dict], batch: int = 100, timeout: float = 30.0)
     return len(statements)
 
 
-def homepage(configured: Optional[str] = None) -> str:
+def homepage() -> str:
     """The IRL that names this deployment in xAPI accounts and activity ids (PUBLIC_URL)."""
-    return (configured or os.environ.get("PUBLIC_URL") or "http://localhost:8080").rstrip("/")
+    return (os.environ.get("PUBLIC_URL") or "http://localhost:8080").rstrip("/")
