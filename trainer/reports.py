@@ -28,7 +28,6 @@ class NotVisible(LookupError):
 class CohortInfo:
     id: int
     name: str
-    enrolment_code: str
 
 
 @dataclass
@@ -98,7 +97,7 @@ class Reports:
             query = select(Cohort).order_by(Cohort.name)
             if not trainer.is_admin:
                 query = query.where(Cohort.owner_id == trainer.id)
-            return [CohortInfo(c.id, c.name, c.enrolment_code) for c in session.execute(query).scalars()]
+            return [CohortInfo(c.id, c.name) for c in session.execute(query).scalars()]
 
     def cohort_named(self, trainer: Trainer, name: str) -> CohortInfo:
         for cohort in self.cohorts(trainer):
