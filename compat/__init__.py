@@ -1,9 +1,10 @@
-"""Fixes that let Rasa Open Source 3.6 serve on Python 3.11.
+"""Fixes applied to Rasa Open Source 3.6 before it serves.
 
-Rasa 3.6 supports Python up to 3.10; this project runs it on 3.11 (see the README). Every
-process that serves (the Rasa server, the action server) starts through ``python -m compat``,
-which calls :func:`apply` before the server is imported, so fixes live in our code and
-site-packages stays untouched.
+Rasa 3.6 supports Python up to 3.10; this project runs it on 3.11 (see the README), which needs
+the websocket fix. Every process that serves (the Rasa server, the action server) starts through
+``python -m compat``, which calls :func:`apply` before the server is imported, so fixes live in
+our code and site-packages stays untouched. The Rasa server also gets the action-response fix
+(a cost the load benchmark found); only there, since importing Rasa's core loads TensorFlow.
 """
 import os
 

@@ -1,0 +1,53 @@
+"""compat's fix of Rasa's custom-action response check: same verdicts and error text as Rasa's
+own jsonschema.validate, with the schema checked against the meta-schema once per process."""
+import jsonschema
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+
+from compat import action_response
+
+VALID = [
+    {"events": [{"event": "slot", "name": "step", "value": "s1"}], "responses": [{"text": "hi"}]},
+    {"events": [], "responses": []},
+    {},
+]
+INVALID = [
+    {"events": "slot"},
+    {"events": [{"event": 3}]},
+    {"responses": ["text"]},
+    {"events": [{"event": "no_such_event"}]},
+]
+
+
+@pytest.fixture()
+def patched(monkeypatch):
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    action_response.apply()
+    return RemoteAction("action_test", None)
+
+
+@pytest.mark.parametrize("response", VALID)
+def test_valid_responses_pass(patched, response):
+    assert patched._validate_action_result(response) is True
+
+
+@pytest.mark.parametrize("response", INVALID)
+def test_invalid_responses_fail_with_rasas_message(patched, response):
+    with pytest.raises(ValidationError) as rasa_error:
+        jsonschema.validate(response, RemoteAction.action_response_format_spec())
+    with pytest.raises(ValidationError) as ours:
+        patched._validate_action_result(response)
+    assert ours.value.message.startswith(rasa_error.value.message)
+    assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_the_schema_is_checked_once(patched, monkeypatch):
+    action_response.response_validator.cache_clear()
+    validator_class = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
+    checks = []
+    original = validator_class.check_schema.__func__
+    monkeypatch.setattr(validator_class, "check_schema", classmethod(lambda cls, s: checks.append(s) or original(cls, s)))
+    for _ in range(5):
+        patched._validate_action_result(VALID[0])
+    assert len(checks) == 1
