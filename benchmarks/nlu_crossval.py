@@ -85,19 +85,24 @@ async def evaluate(folds: int, config: Path) -> dict:
     return report
 
 
+def render(report: dict) -> str:
+    lines = [f"NLU cross-validation, {report['folds']} folds, {report['config']} ({report['seconds']} s)",
+             f"{'language':10}{'examples':>10}{'intent macro F1':>18}{'accuracy':>10}{'entity F1':>11}"]
+    for language in ("en", "fr"):
+        row = report[language]
+        lines.append(f"{language:10}{row['examples']:>10}{row['intent_macro_f1']:>18.3f}"
+                     f"{row['intent_accuracy']:>10.3f}{row['entity_f1']:>11.3f}")
+    lines.append(f"most confused: {report['most_confused']}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
     args = parser.parse_args()
     report = asyncio.run(evaluate(args.folds, args.config))
-    print(f"\nNLU cross-validation, {report['folds']} folds, {report['config']} ({report['seconds']} s)")
-    print(f"{'language':10}{'examples':>10}{'intent macro F1':>18}{'accuracy':>10}{'entity F1':>11}")
-    for language in ("en", "fr"):
-        row = report[language]
-        print(f"{language:10}{row['examples']:>10}{row['intent_macro_f1']:>18.3f}"
-              f"{row['intent_accuracy']:>10.3f}{row['entity_f1']:>11.3f}")
-    print("most confused:", report["most_confused"])
+    print(render(report))
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "nlu_crossval.json").write_text(json.dumps(report, indent=2))

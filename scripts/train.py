@@ -1,8 +1,9 @@
 """Train a Rasa model only when its inputs changed.
 
 The model is named after a fingerprint of everything it is built from (the config, domain.yml,
-data/, content/ and the locked package versions), so an unchanged project reuses the model it
-already has. Prints the model's path as the last line of stdout.
+data/ and the locked package versions), so an unchanged project reuses the model it already has.
+Scenario content is not among them: the action server reads it at start, so a trainer's edit
+needs a restart, not a new model. Prints the model's path as the last line of stdout.
 
     python scripts/train.py                               # config.yml -> models/
     python scripts/train.py --config tests/fast_config.yml --prefix test
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ["domain.yml", "data", "content", "requirements/lock.txt"]
+INPUTS = ["domain.yml", "data", "requirements/lock.txt"]
 
 
 def fingerprint(config: Path) -> str:

@@ -21,18 +21,18 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """A server started as `scripts/serve.sh ROLE` (the run command's own way), its output kept
-    in a log file for failures."""
+    """A server process (ours are started as `scripts/serve.sh ROLE`, the run command's own way),
+    its output kept in a log file for failures."""
 
-    def __init__(self, args: List[str], ready_url: str, log: Path, env: Optional[Dict] = None,
-                 ready_log_line: Optional[str] = None):
+    def __init__(self, command: List[str], ready_url: str, log: Path, env: Optional[Dict] = None,
+                 ready_log_line: Optional[str] = None, cwd: Path = ROOT):
         self.ready_url = ready_url
         self.ready_log_line = ready_log_line
         self.log = log
         environment = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHON=sys.executable, **(env or {}))
         self._log_file = open(log, "wb")
         self.process = subprocess.Popen(
-            ["scripts/serve.sh", *args], cwd=ROOT, env=environment,
+            command, cwd=cwd, env=environment,
             stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -68,13 +68,15 @@ class ServerProcess:
         return self.log.read_text(errors="replace")[-20000:]
 
 
-def start_action_server(log_dir: Path, database_url: str, port: Optional[int] = None):
+def start_action_server(log_dir: Path, database_url: str, port: Optional[int] = None,
+                        env: Optional[Dict[str, str]] = None):
     port = port or free_port()
     server = ServerProcess(
-        ["actions"],
+        ["scripts/serve.sh", "actions"],
         ready_url=f"http://127.0.0.1:{port}/health",
         log=log_dir / f"actions-{port}-{time.monotonic_ns()}.log",
-        env={"DATABASE_URL": database_url, "ACTION_PORT": str(port)},
+        env={"DATABASE_URL": database_url, "ACTION_PORT": str(port), "ACTION_HOST": "127.0.0.1",
+             "ACTION_SERVER_SECRET": "", **(env or {})},
     ).wait_ready(timeout=60)
     return server, f"http://127.0.0.1:{port}/webhook"
 
@@ -90,11 +92,12 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store
     port = free_port()
     tracker_url = tracker_store if isinstance(tracker_store, str) else f"sqlite:///{tracker_store}"
     server = ServerProcess(
-        ["rasa"],
+        ["scripts/serve.sh", "rasa"],
         ready_url=f"http://127.0.0.1:{port}/",
         log=log_dir / f"rasa-{port}.log",
         env={**credentials_variables(), "MODEL": str(model), "RASA_PORT": str(port), "ACTION_SERVER_URL": action_url,
-             "TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": "", "RASA_API_TOKEN": "", **(env or {})},
+             "TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": "", "ACTION_SERVER_SECRET": "", "RASA_ENABLE_API": "false",
+             **(env or {})},
         ready_log_line="Rasa server is up and running",  # "/" answers before the model is loaded
     ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}"
@@ -104,7 +107,7 @@ def start_web_server(rasa_url: str, log_dir: Path, database_url: str):
     """The trainee page and dashboard (python -m trainer web), its widget pointed at `rasa_url`."""
     port = free_port()
     server = ServerProcess(
-        ["web"],
+        ["scripts/serve.sh", "web"],
         ready_url=f"http://127.0.0.1:{port}/healthz",
         log=log_dir / f"web-{port}.log",
         env={"RASA_PUBLIC_URL": rasa_url, "DATABASE_URL": database_url, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port)},

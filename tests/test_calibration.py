@@ -45,6 +45,16 @@ def test_engine_agrees_with_the_team_kappa_at_least_0_8():
     assert "quadratic weighted kappa" in result.stdout
 
 
+def test_calibrate_prints_its_figures_as_json_for_the_benchmark_report():
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer", "calibrate", str(GRADED), "--json"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["count"] >= 150 and figures["kappa"] >= 0.8
+    assert sum(map(sum, figures["confusion"])) == figures["count"]
+
+
 def test_grade_command_writes_one_line_per_input_and_survives_bad_lines():
     lines = [
         {"scenario": "checkpoint_motorbike", "step": "approach", "text": "shoot them", "lang": "en"},

@@ -1,5 +1,6 @@
 """Command line: python -m trainer COMMAND ...   (python -m trainer --help lists them)"""
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("file", type=Path)
     calibrate.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
     calibrate.add_argument("--disagreements", action="store_true", help="list each disagreement")
+    calibrate.add_argument("--json", action="store_true", help="print the figures as JSON")
     calibrate.add_argument("--min-kappa", type=float, help="exit 1 when kappa is below this")
     calibrate.set_defaults(handler=_calibrate)
 
@@ -189,7 +191,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         print("calibrate: no usable answers", file=sys.stderr)
         return 1
     report = agreement(expected, predicted)
-    print(report.render())
+    print(json.dumps(dataclasses.asdict(report)) if args.json else report.render())
     if args.disagreements:
         print("\ndisagreements (line: expected -> engine):")
         for number, item, result in disagreements:
