@@ -20,10 +20,10 @@ mkdir -p "$logs" var/db
     "web page=$WEB_PORT"
 export MODEL
 MODEL=$("$python" scripts/train.py --config config.yml --out models | tail -n 1)
-if [ -n "${RASA_API_TOKEN:-}" ]; then
-    api_state="HTTP API enabled (token from RASA_API_TOKEN)"
+if [ "${RASA_ENABLE_API:-false}" = true ]; then
+    api_state="HTTP API enabled, token or JWT required"
 else
-    api_state="HTTP API off (set RASA_API_TOKEN to enable it)"
+    api_state="HTTP API off (RASA_ENABLE_API=true with RASA_API_TOKEN or RASA_JWT_SECRET opens it)"
 fi
 
 pids=()
@@ -34,7 +34,8 @@ stop_all() {
 }
 trap stop_all EXIT
 
-for server in actions rasa web; do
+servers=(actions rasa web)
+for server in "${servers[@]}"; do
     scripts/serve.sh "$server" >"$logs/$server.log" 2>&1 &
     pids+=($!)
 done
@@ -46,6 +47,9 @@ wait -n "${pids[@]}"
 status=$?
 # Ctrl-C reaches every process: the servers then exit 0 or by the signal (>128).
 if [ "$status" -ne 0 ] && [ "$status" -lt 128 ]; then
+    for i in "${!pids[@]}"; do
+        kill -0 "${pids[$i]}" 2>/dev/null || tail -n 3 "$logs/${servers[$i]}.log" >&2
+    done
     echo "run: a server failed (exit $status); see $logs/ for why. Stopping the others." >&2
 fi
 exit "$status"

@@ -9,6 +9,15 @@ export RASA_TELEMETRY_ENABLED=false
 
 case "${1:-}" in
 actions)
+    # Loopback only unless ACTION_HOST says otherwise; beyond it, only with a shared secret.
+    export SANIC_HOST=${ACTION_HOST:-127.0.0.1}
+    case "$SANIC_HOST" in
+    127.* | localhost | ::1) ;;
+    *) [ -n "${ACTION_SERVER_SECRET:-}" ] || {
+        echo "serve: refusing to listen on $SANIC_HOST without ACTION_SERVER_SECRET (the Rasa server sends it)" >&2
+        exit 2
+    } ;;
+    esac
     exec "$python" -m compat rasa_sdk --actions actions --port "${ACTION_PORT:-5055}"
     ;;
 rasa)
@@ -20,11 +29,21 @@ rasa)
     for required in ACTION_SERVER_URL TRACKER_STORE_URL; do
         [ -n "${!required}" ] || { echo "serve: set $required" >&2; exit 2; }
     done
+    export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-262144}  # Sanic's own default is 100 MB
     options=(--model "${MODEL:-models}" --port "${RASA_PORT:-5005}" --credentials credentials.yml
              --endpoints endpoints.yml --cors "${RASA_CORS:-*}")
-    if [ -n "${RASA_API_TOKEN:-}" ]; then
-        options+=(--enable-api --auth-token "$RASA_API_TOKEN")
-    fi
+    case "${RASA_ENABLE_API:-false}" in
+    true)
+        # The token or JWT secret is passed in-process by compat, not on the command line.
+        [ -n "${RASA_API_TOKEN:-}${RASA_JWT_SECRET:-}" ] || {
+            echo "serve: refusing to open Rasa's HTTP API without RASA_API_TOKEN or RASA_JWT_SECRET" >&2
+            exit 2
+        }
+        options+=(--enable-api)
+        ;;
+    false) ;;
+    *) echo "serve: RASA_ENABLE_API must be true or false" >&2; exit 2 ;;
+    esac
     exec "$python" -m compat rasa run "${options[@]}"
     ;;
 web)

@@ -2,13 +2,17 @@
 signs in and finds them in every view, downloads the CSV; another trainer and anonymous
 requests are refused. Screenshots at 390 px go to var/test-results/screenshots/."""
 import csv
+import re
+from datetime import timedelta
 
 import pytest
 import requests
+from sqlalchemy import update
 
 from tests.browser import SCREENSHOTS, chromium
 from trainer.accounts import AccountStore
 from trainer.content import load_content
+from trainer.models import TrainerSession, utcnow
 from trainer.progress import ProgressStore
 from trainer.reports import Reports
 
@@ -123,3 +127,19 @@ def test_requests_without_a_valid_session_are_refused(web_url, cohort):
     no_csrf = requests.post(f"{web_url}/trainer/login", data={"username": "instructor_a", "password": "password-of-a"},
                             allow_redirects=False, timeout=30)
     assert no_csrf.status_code == 400 and "trainer_session" not in no_csrf.cookies
+
+
+def test_an_expired_session_is_refused_over_http(web_url, cohort, store):
+    client = requests.Session()
+    form = client.get(f"{web_url}/trainer/login", timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    signed_in = client.post(f"{web_url}/trainer/login", allow_redirects=False, timeout=30,
+                            data={"username": "instructor_a", "password": "password-of-a", "csrf": csrf})
+    assert signed_in.status_code == 303 and "trainer_session" in client.cookies
+    assert client.get(f"{web_url}/trainer/", allow_redirects=False, timeout=30).status_code == 200
+
+    with store.engine.begin() as connection:
+        connection.execute(update(TrainerSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    expired = client.get(f"{web_url}/trainer/", allow_redirects=False, timeout=30)
+    assert expired.status_code == 302 and expired.headers["Location"].startswith("/trainer/login")
+    assert client.get(f"{web_url}/trainer/export/answers.csv", timeout=30).status_code == 401

@@ -29,6 +29,28 @@ def test_serve_script_knows_three_roles_and_refuses_others():
     assert missing.returncode == 2 and "set ACTION_SERVER_URL" in missing.stderr
 
 
+def serve(role, **environment):
+    return subprocess.run(["scripts/serve.sh", role], cwd=ROOT, capture_output=True, text=True, timeout=30,
+                          env={"PATH": "/usr/bin:/bin", "PYTHON": "false", **environment})
+
+
+def test_serve_refuses_to_open_the_http_api_without_a_token():
+    stores = {"ACTION_SERVER_URL": "http://127.0.0.1:1/webhook", "TRACKER_STORE_URL": "sqlite://"}
+    refused = serve("rasa", RASA_ENABLE_API="true", **stores)
+    assert refused.returncode == 2 and "refusing to open Rasa's HTTP API" in refused.stderr
+    unknown = serve("rasa", RASA_ENABLE_API="yes please", RASA_API_TOKEN="t", **stores)
+    assert unknown.returncode == 2 and "RASA_ENABLE_API must be true or false" in unknown.stderr
+    # With a token it gets as far as starting Python (here `false`, so it exits 1 at once).
+    assert serve("rasa", RASA_ENABLE_API="true", RASA_API_TOKEN="t", **stores).returncode == 1
+
+
+def test_serve_keeps_the_action_server_on_loopback_unless_it_has_a_secret():
+    refused = serve("actions", ACTION_HOST="0.0.0.0")
+    assert refused.returncode == 2 and "without ACTION_SERVER_SECRET" in refused.stderr
+    assert serve("actions", ACTION_HOST="0.0.0.0", ACTION_SERVER_SECRET="s").returncode == 1
+    assert serve("actions").returncode == 1  # loopback by default
+
+
 def test_dockerfile_builds_one_image_running_serve_sh():
     parser = DockerfileParser(path=str(ROOT / "Dockerfile"))
     instructions = [(i["instruction"], i["value"]) for i in parser.structure]
@@ -57,6 +79,10 @@ def test_compose_services_match_the_run_command():
     for name, role in roles.items():
         if role in ("actions", "web"):
             assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql://")
+        if role == "actions":  # reachable from the Rasa containers, so it needs their secret
+            environment = services[name]["environment"]
+            assert environment["ACTION_HOST"] == "0.0.0.0"
+            assert environment["ACTION_SERVER_SECRET"] == services[rasa[0]]["environment"]["ACTION_SERVER_SECRET"]
     assert {"postgres", "redis", "proxy"} <= set(services)
 
     nginx = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
@@ -73,11 +99,12 @@ def test_helm_values_run_serve_sh_with_the_variables_it_needs(path, role):
     assert values["command"] == ["scripts/serve.sh"] and values["args"] == [role]
     names = {entry["name"] for entry in values["extraEnv"]}
     if role == "rasa":
-        assert REQUIRED_BY_RASA <= names and names <= RASA_VARIABLES | {"RASA_API_TOKEN"}
+        assert REQUIRED_BY_RASA <= names and names <= RASA_VARIABLES | {"RASA_ENABLE_API", "RASA_API_TOKEN"}
+        assert "ACTION_SERVER_SECRET" in names
         assert values["applicationSettings"]["telemetry"]["enabled"] is False
         assert values["ingress"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"
     else:
-        assert names == {"DATABASE_URL"}
+        assert names == {"DATABASE_URL", "ACTION_HOST", "ACTION_SERVER_SECRET"}
 
 
 def test_web_chart_is_well_formed():
