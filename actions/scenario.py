@@ -13,6 +13,7 @@ from trainer import coaching
 from trainer.content import Scenario, Step, localized
 from trainer.engine import option_for_grade
 from trainer.progress import AttemptInfo, NotCurrentStep, StoreUnavailable
+from trainer.scoring import MAX_ANSWER_CHARS
 
 # At a decision point, a short message confidently classified as one of these intents is a
 # request, answered before the decision point is shown again; anything else is an answer and is
@@ -150,11 +151,14 @@ class ValidateScenarioForm(FormValidationAction):
         scenario, step = where
         language, message = runtime.language(tracker), tracker.latest_message
         intent = message.get("intent") or {}
-        if _is_control(intent, str(value)):
-            return await _control(intent["name"], dispatcher, tracker)
-        if str(value).startswith("/") and intent.get("name") != "choose_option":
-            return {"answer": None}  # a button from elsewhere (menu, scenario list): not an answer
         text = str(value)
+        if len(text) > MAX_ANSWER_CHARS:  # not graded nor kept: asked again, shorter
+            dispatcher.utter_message(response="utter_too_long", limit=MAX_ANSWER_CHARS)
+            return {"answer": None}
+        if _is_control(intent, text):
+            return await _control(intent["name"], dispatcher, tracker)
+        if text.startswith("/") and intent.get("name") != "choose_option":
+            return {"answer": None}  # a button from elsewhere (menu, scenario list): not an answer
         graded, option = None, coaching.option_by_reply(step, text)
         if option is None and coaching.reply_number(text) is not None:  # "7" with 3 options
             dispatcher.utter_message(response="utter_pick_a_number", count=len(step.options))

@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 from actions import runtime
 from trainer.content import localized
 from trainer.progress import StoreUnavailable, UnknownCode
+from trainer.text import printable
 
 
 # Payloads with entities are built here: inside domain responses their braces would be read
@@ -54,7 +55,7 @@ class ValidateOnboardingForm(FormValidationAction):
     def validate_trainee_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        name = " ".join(str(value or "").split())[:40]
+        name = printable(str(value or ""))[:40].rstrip()
         if not name or name.startswith("/"):
             return {"trainee_name": None}
         return {"trainee_name": name}

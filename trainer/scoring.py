@@ -20,7 +20,7 @@ from trainer.matching import Keys, TextMatcher
 
 FULL_SHARE = 0.5
 PARTIAL_SHARE = 0.25
-MAX_ANSWER_CHARS = 2000  # longer answers are graded on their beginning
+MAX_ANSWER_CHARS = 2000  # the actions refuse longer answers; the grader reads no further
 
 
 @dataclass

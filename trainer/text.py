@@ -1,4 +1,4 @@
-"""Text normalisation shared by language detection and answer scoring."""
+"""Text normalisation shared by language detection, answer scoring and what trainees type."""
 import re
 import unicodedata
 from typing import List
@@ -15,3 +15,10 @@ def fold(text: str) -> str:
 def words(text: str) -> List[str]:
     """The folded words of a text; apostrophes split ('l'enfant' gives 'l', 'enfant')."""
     return _WORD.findall(fold(text))
+
+
+def printable(text: str) -> str:
+    """`text` on one line without control or format characters (a right-to-left override in a
+    trainee's name would reorder what a trainer reads next to it), spaces collapsed."""
+    kept = "".join(char if unicodedata.category(char)[0] != "C" else " " for char in text)
+    return " ".join(kept.split())

@@ -51,7 +51,12 @@ def load_yaml(file: Path) -> YamlDocument:
         text = Path(file).read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise ContentError(Path(file), (), 1, f"not UTF-8 text ({error.reason})") from None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:  # a control character, anywhere in the file
+        line = text.count("\n", 0, error.position) + 1
+        raise ContentError(Path(file), (), line, f"character U+{error.character:04X} is not allowed in YAML "
+                                                 "(delete it; it is often invisible)") from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
