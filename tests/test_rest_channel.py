@@ -1,5 +1,7 @@
 """Over the REST channel of a running Rasa server: every scenario can be played to an ending in
 each language, by buttons and by typed answers; an action-server crash loses nothing."""
+import os
+import signal
 import uuid
 
 import pytest
@@ -97,4 +99,34 @@ def test_killing_the_action_server_between_two_answers_loses_nothing(
     assert [(a["step"], a["option"], a["grade"]) for a in answers] == [
         ("anger", "forbid_and_report", 3), ("elders", "listen_and_protect", 3)]
     assert attempt.status == "completed" and attempt.score == 100.0
+    store.engine.dispose()
+
+
+def test_killing_the_rasa_server_mid_scenario_resumes_at_the_same_decision_point(
+    test_model, server_logs, tmp_path, database_url
+):
+    actions, action_url = start_action_server(server_logs, database_url)
+    tracker_db = tmp_path / "tracker.db"
+    rasa, url = start_rasa_server(test_model, action_url, server_logs, tracker_db)
+    sender = "rasa-crash-test"
+    try:
+        send(url, sender, '/start_training{"scenario": "village_reprisal"}')
+        assert "✅" in joined(send(url, sender, '/choose_option{"option_id": "forbid_and_report"}'))
+
+        os.killpg(rasa.process.pid, signal.SIGKILL)  # no clean shutdown
+        rasa.process.wait()
+        rasa.stop()
+        rasa, url = start_rasa_server(test_model, action_url, server_logs, tracker_db)
+
+        elders = CONTENT.scenario("village_reprisal").steps["elders"].prompt["en"]
+        assert elders in joined(send(url, sender, "/repeat"))  # the same decision point, repeated
+        assert "Debrief - After the IED" in joined(send(url, sender, '/choose_option{"option_id": "listen_and_protect"}'))
+    finally:
+        rasa.stop()
+        actions.stop()
+
+    store = ProgressStore(database_url)
+    [attempt] = store.attempts(store.trainee_for("rest", sender).id)
+    assert [(a["step"], a["option"]) for a in store.answers(attempt.id)] == [
+        ("anger", "forbid_and_report"), ("elders", "listen_and_protect")]
     store.engine.dispose()
