@@ -12,12 +12,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
 from actions.language import ActionSetLanguage
 from actions.linking import ActionLinkAccount
 from actions.scenario import ValidateScenarioForm
 from actions.welcome import ValidateOnboardingForm
-from tests.test_actions import tracker
+from tests.test_actions import fresh_store, tracker  # noqa: F401 (fresh_store: a fixture, autouse here too)
 from trainer.content import DEFAULT_CONTENT_DIR, build_content, load_content
 from trainer.scoring import MAX_ANSWER_CHARS, Scorer
 from trainer.validate import check_content
@@ -49,32 +48,23 @@ def test_the_scoring_engine_grades_anything(step, text):
     assert SCORER.grade(*step, text).grade == result.grade  # same answer, same grade
 
 
-@pytest.fixture()
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'progress.db'}")
-    runtime.store.cache_clear()
-    yield runtime.store()
-    runtime.store().engine.dispose()
-    runtime.store.cache_clear()
-
-
 def answered(messages):
     return any(message.get("text") or message.get("response") for message in messages)
 
 
 @EXAMPLES
 @given(text=texts, intent=st.sampled_from(["nlu_fallback", "hint", "stop_scenario", "choose_option", "greet"]))
-def test_an_answer_at_a_decision_point_always_gets_a_reply(store, text, intent):
+def test_any_answer_at_a_decision_point_is_handled(fresh_store, text, intent):
     sender = f"hostile-{uuid.uuid4()}"
-    trainee = store.trainee_for("rest", sender)
-    attempt = store.start_attempt(trainee.id, "checkpoint_motorbike", "approach")
+    trainee = fresh_store.trainee_for("rest", sender)
+    attempt = fresh_store.start_attempt(trainee.id, "checkpoint_motorbike", "approach")
     slots = {"scenario_state": "playing", "scenario_id": "checkpoint_motorbike", "attempt_id": float(attempt.id),
              "step_id": "approach", "unclear_count": 0.0, "hint_used": False}
     dispatcher = CollectingDispatcher()
     result = asyncio.run(ValidateScenarioForm().validate_answer(
         text, dispatcher, tracker(text, intent, (), slots, sender=sender, message_id=uuid.uuid4().hex), {}))
     assert isinstance(result, dict) and result.get("answer") in (None, "done", "paused")
-    recorded = store.answers(attempt.id)
+    recorded = fresh_store.answers(attempt.id)
     assert len(recorded) <= 1 and all(answer["text"] in (None, text) for answer in recorded)
     if len(text) > MAX_ANSWER_CHARS:
         assert not recorded and dispatcher.messages[-1]["response"] == "utter_too_long"
@@ -82,7 +72,7 @@ def test_an_answer_at_a_decision_point_always_gets_a_reply(store, text, intent):
 
 @EXAMPLES
 @given(text=texts)
-def test_names_codes_and_languages_from_trainees_never_crash(store, text):
+def test_names_codes_and_languages_from_trainees_never_crash(fresh_store, text):
     sender = f"hostile-{uuid.uuid4()}"
     form, dispatcher = ValidateOnboardingForm(), CollectingDispatcher()
     name = form.validate_trainee_name(text, dispatcher, tracker(text, sender=sender), {})["trainee_name"]
