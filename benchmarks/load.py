@@ -23,10 +23,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, List, Optional
 
 import aiohttp
 import numpy
@@ -35,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
-from tests.processes import ServerProcess, free_port, start_action_server, start_rasa_server  # noqa: E402
+from tests.processes import (  # noqa: E402
+    RASA_READY_LINE, ServerProcess, free_port, start_action_server, start_rasa_server, trained_model,
+)
 from trainer.content import load_content  # noqa: E402
 from trainer.progress import ProgressStore  # noqa: E402
 
@@ -49,13 +52,10 @@ class Phase:
 
     name: str
     latencies: List[float] = field(default_factory=list)
-    errors: Dict[str, int] = field(default_factory=dict)
+    errors: Counter = field(default_factory=Counter)  # kind of error -> count
     seconds: float = 0.0
     acknowledged: List[tuple] = field(default_factory=list)  # (sender, scenario, step, option)
     scenarios_finished: int = 0
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
 
     def summary(self) -> dict:
         latencies = numpy.array(self.latencies or [0.0])
@@ -66,7 +66,7 @@ class Phase:
             "p95_ms": round(float(numpy.percentile(latencies, 95)) * 1000),
             "p99_ms": round(float(numpy.percentile(latencies, 99)) * 1000),
             "errors": sum(self.errors.values()),
-            "error_kinds": self.errors,
+            "error_kinds": dict(self.errors),
             "scenarios_finished": self.scenarios_finished,
         }
 
@@ -91,19 +91,19 @@ class Trainee:
             async with self.session.post(f"{self.url}/webhooks/rest/webhook",
                                          json={"sender": self.sender, "message": message}) as reply:
                 if reply.status != 200:
-                    self.phase.error(f"HTTP {reply.status}")
+                    self.phase.errors[f"HTTP {reply.status}"] += 1
                     return None
                 body = await reply.json()
         except asyncio.TimeoutError:
-            self.phase.error("timeout")
+            self.phase.errors["timeout"] += 1
             return None
         except aiohttp.ClientError as error:
-            self.phase.error(type(error).__name__)
+            self.phase.errors[type(error).__name__] += 1
             return None
         self.phase.latencies.append(time.monotonic() - started)
         texts = "\n".join(part.get("text") or "" for part in body)
         if not texts.strip():
-            self.phase.error("empty answer")
+            self.phase.errors["empty answer"] += 1
             return None
         return texts
 
@@ -124,7 +124,7 @@ async def play_scenarios(trainee: Trainee, number: int, content) -> None:
         while shown is not None and node in scenario.steps:
             step = scenario.steps[node]
             if step.prompt[language] not in shown:
-                trainee.phase.error("prompt missing")
+                trainee.phase.errors["prompt missing"] += 1
                 return
             turn += 1
             if turn % 2:  # typed in the trainee's own words, graded by the scoring engine
@@ -137,7 +137,7 @@ async def play_scenarios(trainee: Trainee, number: int, content) -> None:
             if shown is None:
                 return
             if option.feedback[language] not in shown:
-                trainee.phase.error("feedback missing")
+                trainee.phase.errors["feedback missing"] += 1
                 return
             trainee.phase.acknowledged.append((trainee.sender, scenario.id, node, option.id))
             node = option.next
@@ -171,17 +171,11 @@ async def drive(url: str, phase: Phase, trainees: int, seconds: float, think: Op
     return phase
 
 
-def peak_memory_mib(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process and its children, in MiB."""
-    total_kib, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
+def peak_memory_mib(server: ServerProcess) -> float:
+    """Peak resident memory (VmHWM) of a server's processes, summed, in MiB."""
+    total_kib = 0
+    for pid in server.pids():
+        status = Path(f"/proc/{pid}/status").read_text()
         total_kib += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
     return round(total_kib / 1024, 1)
 
@@ -203,15 +197,9 @@ def bare_rasa(workdir: Path, log_dir: Path):
         [sys.executable, "-m", "compat", "rasa", "run", "--model", "models", "--port", str(port),
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
         ready_url=f"http://127.0.0.1:{port}/", log=log_dir / "baseline-rasa.log", cwd=workdir,
-        env={"PYTHONPATH": str(ROOT)}, ready_log_line="Rasa server is up and running",
+        env={"PYTHONPATH": str(ROOT)}, ready_log_line=RASA_READY_LINE,
     ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}", training_seconds
-
-
-def shipped_model() -> Path:
-    result = subprocess.run([sys.executable, "scripts/train.py"], cwd=ROOT, stdout=subprocess.PIPE,
-                            text=True, check=True)
-    return Path(result.stdout.strip().splitlines()[-1])
 
 
 def unrecorded_answers(database_url: str, acknowledged: List[tuple]) -> int:
@@ -255,7 +243,7 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
         logs.mkdir()
         (work / "baseline").mkdir()
         print("load: preparing the shipped model and the rasa init baseline", file=sys.stderr)
-        model = shipped_model()
+        model = trained_model()
         progress_url = f"sqlite:///{work / 'progress.db'}"
         action_server, action_url = start_action_server(logs, progress_url)
         servers.callback(action_server.stop)
@@ -280,9 +268,9 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
                     row["answers_not_recorded"] = unrecorded_answers(progress_url, phase.acknowledged)
                 phases.append(row)
         memory = {
-            "ours: Rasa server": peak_memory_mib(rasa_server.process.pid),
-            "ours: action server": peak_memory_mib(action_server.process.pid),
-            "bare rasa: Rasa server": peak_memory_mib(baseline_server.process.pid),
+            "ours: Rasa server": peak_memory_mib(rasa_server),
+            "ours: action server": peak_memory_mib(action_server),
+            "bare rasa: Rasa server": peak_memory_mib(baseline_server),
         }
     ratios = {}
     for ours_row, base_row in zip(phases[0::2], phases[1::2]):

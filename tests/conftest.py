@@ -1,8 +1,6 @@
 import asyncio
 import contextlib
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -11,7 +9,7 @@ import pytest
 # Before anything imports rasa: no telemetry from the test run either.
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
-from tests.processes import ROOT, start_action_server, start_rasa_server, start_web_server  # noqa: E402
+from tests.processes import start_action_server, start_rasa_server, start_web_server, trained_model  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -19,11 +17,7 @@ def test_model() -> Path:
     """The fast test model; scripts/test.sh passes it in, else it is trained or reused here."""
     if os.environ.get("TEST_MODEL"):
         return Path(os.environ["TEST_MODEL"])
-    result = subprocess.run(
-        [sys.executable, "scripts/train.py", "--config", "tests/fast_config.yml", "--prefix", "test"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True,
-    )  # fmt: skip
-    return Path(result.stdout.strip().splitlines()[-1])
+    return trained_model("tests/fast_config.yml", prefix="test")
 
 
 @pytest.fixture(scope="session")

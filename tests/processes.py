@@ -12,6 +12,7 @@ from typing import Dict, List, Optional
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+RASA_READY_LINE = "Rasa server is up and running"  # "/" answers before the model is loaded
 
 
 def free_port() -> int:
@@ -59,13 +60,37 @@ class ServerProcess:
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                self.kill()
         self._log_file.close()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no clean shutdown."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def pids(self) -> List[int]:
+        """The server's process and every process under it, while they run."""
+        found, pending = [], [self.process.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                pending += [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                            for child in (task / "children").read_text().split()]
+            except FileNotFoundError:  # it has just exited
+                continue
+            found.append(pid)
+        return found
 
     def output(self) -> str:
         self._log_file.flush()
         return self.log.read_text(errors="replace")[-20000:]
+
+
+def trained_model(config: str = "config.yml", prefix: str = "assistant") -> Path:
+    """The model scripts/train.py trains for `config`, or reuses when its inputs are unchanged."""
+    result = subprocess.run([sys.executable, "scripts/train.py", "--config", config, "--prefix", prefix],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+    return Path(result.stdout.strip().splitlines()[-1])
 
 
 def start_action_server(log_dir: Path, database_url: str, port: Optional[int] = None,
@@ -98,7 +123,7 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store
         env={**credentials_variables(), "MODEL": str(model), "RASA_PORT": str(port), "ACTION_SERVER_URL": action_url,
              "TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": "", "ACTION_SERVER_SECRET": "", "RASA_ENABLE_API": "false",
              **(env or {})},
-        ready_log_line="Rasa server is up and running",  # "/" answers before the model is loaded
+        ready_log_line=RASA_READY_LINE,
     ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}"
 

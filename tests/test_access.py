@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.processes import start_action_server, start_rasa_server
+from tests.test_rest_channel import joined, send
 from trainer.content import load_content
 
 SCENARIO = load_content().scenario("village_reprisal")
@@ -33,9 +34,7 @@ def guarded(test_model, server_logs, tmp_path_factory):
 
 
 def say(url, sender, message):
-    reply = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
-    reply.raise_for_status()
-    return "\n".join(part.get("text") or "" for part in reply.json())
+    return joined(send(url, sender, message))
 
 
 def action_call(sender="intruder"):
@@ -89,9 +88,7 @@ def test_a_trainee_sees_only_their_own_record(guarded):
 
 def test_secrets_stay_off_command_lines_and_out_of_logs(guarded):
     for server in guarded.servers:
-        pids = [server.process.pid] + [int(child) for task in Path(f"/proc/{server.process.pid}/task").iterdir()
-                                       for child in (task / "children").read_text().split()]
-        for pid in pids:
+        for pid in server.pids():
             command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
             assert guarded.token not in command_line and guarded.secret not in command_line
         log = server.output()
