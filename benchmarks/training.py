@@ -54,16 +54,12 @@ def change_feedback(project: Path) -> None:
 
 
 def add_scenario_name(project: Path) -> None:
-    lookups = project / "data" / "nlu" / "lookups.yml"
-    lookups.write_text(lookups.read_text(encoding="utf-8").replace(
-        "  - lookup: scenario\n    examples: |\n", f"  - lookup: scenario\n    examples: |\n      - {NEW_NAME}\n"),
-        encoding="utf-8")  # fmt: skip
-    synonyms = project / "data" / "nlu" / "synonyms.yml"
-    synonyms.write_text(synonyms.read_text(encoding="utf-8").replace(
-        f"  - synonym: {SCENARIO}\n    examples: |\n", f"  - synonym: {SCENARIO}\n    examples: |\n      - {NEW_NAME}\n"),
-        encoding="utf-8")  # fmt: skip
-    for path in (lookups, synonyms):
-        assert NEW_NAME in path.read_text(encoding="utf-8"), f"the benchmark no longer matches {path.name}"
+    nlu = project / "data" / "nlu"
+    for path, entry in ((nlu / "lookups.yml", "  - lookup: scenario\n    examples: |\n"),
+                        (nlu / "synonyms.yml", f"  - synonym: {SCENARIO}\n    examples: |\n")):
+        text = path.read_text(encoding="utf-8")
+        assert entry in text, f"the benchmark no longer matches {path.name}"
+        path.write_text(text.replace(entry, f"{entry}      - {NEW_NAME}\n"), encoding="utf-8")
     edit_scenario(project, lambda scenario: scenario["title"].update(en=NEW_NAME.capitalize()))
 
 

@@ -17,9 +17,8 @@ from actions.linking import ActionLinkAccount
 from actions.scenario import ValidateScenarioForm
 from actions.welcome import ValidateOnboardingForm
 from tests.test_actions import fresh_store, tracker  # noqa: F401 (fresh_store: a fixture, autouse here too)
-from trainer.content import DEFAULT_CONTENT_DIR, build_content, load_content
+from trainer.content import DEFAULT_CONTENT_DIR, ContentInvalid, load_content
 from trainer.scoring import MAX_ANSWER_CHARS, Scorer
-from trainer.validate import check_content
 from trainer.yamlfile import ContentError
 
 CONTENT = load_content()
@@ -114,12 +113,12 @@ def content_copy(tmp_path_factory):
 
 def load_or_report(root: Path, file: Path):
     """The loader's two outcomes for one scenario file: content, or every problem located."""
-    report = check_content(root, [file])
-    if not report.errors:
-        return build_content(report.principles, report.rules, report.scenarios, report.lexicon, report.interface), []
-    for error in report.errors:
-        assert isinstance(error, ContentError) and error.message and error.line >= 1
-    return None, report.errors
+    try:
+        return load_content(root, [file]), []
+    except ContentInvalid as invalid:
+        for error in invalid.errors:
+            assert isinstance(error, ContentError) and error.message and error.line >= 1
+        return None, invalid.errors
 
 
 @CONTENT_EXAMPLES

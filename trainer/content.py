@@ -5,7 +5,7 @@ trainer.validate first, so everything built here can trust its input.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
@@ -135,11 +135,12 @@ class ContentInvalid(Exception):
         super().__init__("\n".join(str(error) for error in errors))
 
 
-def load_content(root: Path = DEFAULT_CONTENT_DIR) -> Content:
-    """Load and check the content under `root`; raise ContentInvalid listing every problem."""
+def load_content(root: Path = DEFAULT_CONTENT_DIR, scenario_files: Optional[Iterable[Path]] = None) -> Content:
+    """Load and check the content under `root` (only `scenario_files` when given, with root's
+    rules); raise ContentInvalid listing every problem."""
     from trainer.validate import check_content
 
-    report = check_content(Path(root))
+    report = check_content(Path(root), scenario_files)
     if report.errors:
         raise ContentInvalid(report.errors)
     return build_content(
