@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
 from tests.processes import (  # noqa: E402
-    RASA_READY_LINE, ServerProcess, free_port, start_action_server, start_rasa_server, trained_model,
+    LIMITS_FOR_ROBOTS, RASA_READY_LINE, ServerProcess, free_port, start_action_server, start_rasa_server, trained_model,
 )
 from trainer.content import load_content  # noqa: E402
 from trainer.progress import ProgressStore  # noqa: E402
@@ -197,7 +197,7 @@ def bare_rasa(workdir: Path, log_dir: Path):
         [sys.executable, "-m", "compat", "rasa", "run", "--model", "models", "--port", str(port),
          "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
         ready_url=f"http://127.0.0.1:{port}/", log=log_dir / "baseline-rasa.log", cwd=workdir,
-        env={"PYTHONPATH": str(ROOT)}, ready_log_line=RASA_READY_LINE,
+        env={"PYTHONPATH": str(ROOT), **LIMITS_FOR_ROBOTS}, ready_log_line=RASA_READY_LINE,
     ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}", training_seconds
 

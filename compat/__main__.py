@@ -32,8 +32,11 @@ def main() -> None:
     arguments = sys.argv[2:]
     if module == "rasa":
         from compat import action_response
+        from rasa_plugins import action_trouble, admission
 
         action_response.apply()
+        action_trouble.install(action_trouble.timeout_from(os.environ))
+        admission.install(admission.Admission(admission.Limits.from_environ(os.environ)))
         arguments += api_credentials(arguments, os.environ)
     sys.argv = [module] + arguments
     runpy.run_module(module, run_name="__main__", alter_sys=True)

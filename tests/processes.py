@@ -13,6 +13,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_READY_LINE = "Rasa server is up and running"  # "/" answers before the model is loaded
+# Tests and benchmarks write faster than any trainee and from more senders: lift the admission
+# limits (rasa_plugins/admission.py) unless a test sets its own.
+LIMITS_FOR_ROBOTS = {"RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_BURST": "1000000", "MAX_OPEN_SESSIONS": "1000000"}
 
 
 def free_port() -> int:
@@ -122,7 +125,7 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store
         log=log_dir / f"rasa-{port}.log",
         env={**credentials_variables(), "MODEL": str(model), "RASA_PORT": str(port), "ACTION_SERVER_URL": action_url,
              "TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": "", "ACTION_SERVER_SECRET": "", "RASA_ENABLE_API": "false",
-             **(env or {})},
+             **LIMITS_FOR_ROBOTS, **(env or {})},
         ready_log_line=RASA_READY_LINE,
     ).wait_ready(timeout=240)  # fmt: skip
     return server, f"http://127.0.0.1:{port}"

@@ -3,16 +3,19 @@ every container runs scripts/serve.sh with one of its roles and gets every varia
 configuration reads."""
 import re
 import subprocess
+from dataclasses import fields
 
 import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
+from rasa_plugins.admission import Limits
 from tests.processes import ROOT
 
 SERVE_ROLES = set(re.findall(r"^(\w+)\)$", (ROOT / "scripts" / "serve.sh").read_text(), re.M))
 RASA_VARIABLES = set(re.findall(r"\$\{(\w+)\}", (ROOT / "credentials.yml").read_text() + (ROOT / "endpoints.yml").read_text()))
 REQUIRED_BY_RASA = {"ACTION_SERVER_URL", "TRACKER_STORE_URL", "LOCK_STORE_URL"}
+RASA_SETTINGS = {"RASA_ENABLE_API", "RASA_API_TOKEN", "ACTION_TIMEOUT_SECONDS"} | {f.name.upper() for f in fields(Limits)}
 
 
 def load(path):
@@ -99,7 +102,7 @@ def test_helm_values_run_serve_sh_with_the_variables_it_needs(path, role):
     assert values["command"] == ["scripts/serve.sh"] and values["args"] == [role]
     names = {entry["name"] for entry in values["extraEnv"]}
     if role == "rasa":
-        assert REQUIRED_BY_RASA <= names and names <= RASA_VARIABLES | {"RASA_ENABLE_API", "RASA_API_TOKEN"}
+        assert REQUIRED_BY_RASA <= names and names <= RASA_VARIABLES | RASA_SETTINGS
         assert "ACTION_SERVER_SECRET" in names
         assert values["applicationSettings"]["telemetry"]["enabled"] is False
         assert values["ingress"]["annotations"]["nginx.ingress.kubernetes.io/affinity"] == "cookie"

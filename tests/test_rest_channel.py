@@ -1,17 +1,21 @@
 """Over the REST channel of a running Rasa server: every scenario can be played to an ending in
 each language, by buttons and by typed answers; an action-server or Rasa-server crash loses
-nothing."""
+nothing; a dead or silent action server and the admission limits get a short, clear reply."""
+import socket
+import time
 import uuid
 
 import pytest
 import requests
 
+from rasa_plugins.admission import FULL, TOO_FAST
 from tests.processes import free_port, start_action_server, start_rasa_server
 from trainer.content import load_content
 from trainer.progress import ProgressStore
 
 CONTENT = load_content()
 MAX_TURNS = 12
+APOLOGY = "Sorry, a technical problem is keeping me from answering."
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +85,8 @@ def test_killing_the_action_server_between_two_answers_loses_nothing(
 
         actions.kill()
         actions.stop()
-        lost = send(url, sender, '/choose_option{"option_id": "listen_and_protect"}')
-        assert "Debrief" not in joined(lost)
+        lost = joined(send(url, sender, '/choose_option{"option_id": "listen_and_protect"}'))
+        assert "Debrief" not in lost and lost.count(APOLOGY) == 1, lost
 
         actions, _ = start_action_server(server_logs, database_url, port=port)
         retried = joined(send(url, sender, '/choose_option{"option_id": "listen_and_protect"}'))
@@ -128,3 +132,27 @@ def test_killing_the_rasa_server_mid_scenario_resumes_at_the_same_decision_point
     assert [(a["step"], a["option"]) for a in store.answers(attempt.id)] == [
         ("anger", "forbid_and_report"), ("elders", "listen_and_protect")]
     store.engine.dispose()
+
+
+def test_a_silent_action_server_gets_an_apology_and_the_limits_a_clear_refusal(test_model, server_logs, tmp_path):
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        action_url = f"http://127.0.0.1:{silent.getsockname()[1]}/webhook"
+        rasa, url = start_rasa_server(test_model, action_url, server_logs, tmp_path / "tracker.db", env={
+            "ACTION_TIMEOUT_SECONDS": "2", "RATE_LIMIT_BURST": "3", "RATE_LIMIT_PER_MINUTE": "1", "MAX_OPEN_SESSIONS": "2"})
+        try:
+            started = time.monotonic()
+            reply = joined(send(url, "trainee", '/start_training{"scenario": "village_reprisal"}'))
+            waited = time.monotonic() - started
+            assert reply.count(APOLOGY) == 1 and waited < 30, (reply, waited)
+
+            welcome = "You're welcome."  # utter_thanks: no action server needed
+            assert joined(send(url, "trainee", "/thanks")) == joined(send(url, "other", "/thanks")) == welcome
+            assert joined(send(url, "trainee", "/thanks")) == welcome  # the third message of its burst
+            assert joined(send(url, "trainee", "/thanks")) == TOO_FAST
+            assert joined(send(url, "newcomer", "/thanks")) == FULL
+            assert joined(send(url, "other", "/thanks")) == welcome  # an open session goes on
+            assert "took more than 2 s" in rasa.output()
+        finally:
+            rasa.stop()

@@ -1,0 +1,99 @@
+"""Which incoming messages the Rasa server takes on: a rate limit per sender and a cap on open
+sessions, so one flooding client or a burst of new sender ids cannot slow every trainee down.
+
+A sender has a bucket of RATE_LIMIT_BURST messages that refills at RATE_LIMIT_PER_MINUTE; a
+message with the bucket empty gets a short refusal and is not processed (the trainee sends it
+again). A session is open while its sender wrote in the last SESSION_IDLE_MINUTES; with
+MAX_OPEN_SESSIONS open, a new sender is told the server is full. The refusals are in English and
+French: the trainee's language is in the tracker, and reading it would cost the database query
+the limit is there to save. Counts are per Rasa server process (see docs/deployment.md).
+"""
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from typing import Callable, Mapping, Optional
+
+logger = logging.getLogger(__name__)
+
+TOO_FAST = ("Too many messages at once. Wait a few seconds, then send your last one again.\n"
+            "Trop de messages à la fois. Attendez quelques secondes, puis renvoyez le dernier.")
+FULL = ("The training server is full right now. Try again in a few minutes.\n"
+        "Le serveur d'entraînement est complet pour le moment. Réessayez dans quelques minutes.")
+
+
+@dataclass(frozen=True)
+class Limits:
+    rate_limit_per_minute: float = 30.0
+    rate_limit_burst: float = 10.0
+    max_open_sessions: float = 300.0  # above the ~180 a 2-core replica serves (docs/deployment.md)
+    session_idle_minutes: float = 30.0
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> "Limits":
+        values = {}
+        for field in fields(cls):
+            name = field.name.upper()
+            raw = environ.get(name) or str(field.default)
+            try:
+                values[field.name] = float(raw)
+            except ValueError:
+                values[field.name] = 0.0
+            if not values[field.name] >= 1:
+                raise SystemExit(f"serve: {name} must be a number, at least 1, not {raw!r}")
+        return cls(**values)
+
+
+class Admission:
+    """The gate; `admit(sender)` returns None to let the message through, else the refusal."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
+        self.limits = limits
+        self.clock = clock
+        self._senders: "OrderedDict[str, list]" = OrderedDict()  # sender -> [tokens, last seen], oldest first
+
+    def admit(self, sender: str) -> Optional[str]:
+        now = self.clock()
+        self._close_idle_sessions(now)
+        if sender not in self._senders:
+            if len(self._senders) >= self.limits.max_open_sessions:
+                return FULL
+            self._senders[sender] = [self.limits.rate_limit_burst, now]
+        bucket = self._senders[sender]
+        refill = (now - bucket[1]) * self.limits.rate_limit_per_minute / 60
+        bucket[0] = min(self.limits.rate_limit_burst, bucket[0] + refill)
+        bucket[1] = now
+        self._senders.move_to_end(sender)
+        if bucket[0] < 1:
+            return TOO_FAST
+        bucket[0] -= 1
+        return None
+
+    def open_sessions(self) -> int:
+        self._close_idle_sessions(self.clock())
+        return len(self._senders)
+
+    def _close_idle_sessions(self, now: float) -> None:
+        idle_since = now - self.limits.session_idle_minutes * 60
+        while self._senders:
+            sender, (_, last_seen) = next(iter(self._senders.items()))
+            if last_seen > idle_since:
+                break
+            del self._senders[sender]
+
+
+def install(admission: Admission) -> None:
+    """Put the gate in front of Agent.handle_message, where every input channel delivers."""
+    from rasa.core.agent import Agent
+
+    handle_message = Agent.handle_message
+
+    async def admitted_handle_message(self, message):
+        refusal = admission.admit(message.sender_id)
+        if refusal is None:
+            return await handle_message(self, message)
+        logger.warning("message refused: %s", "server full" if refusal is FULL else "sender over its rate limit")
+        await message.output_channel.send_text_message(message.sender_id, refusal)
+        return None
+
+    Agent.handle_message = admitted_handle_message
