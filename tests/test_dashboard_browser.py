@@ -1,6 +1,7 @@
 """The trainer dashboard in headless Chromium: a scripted trainee plays over REST, their trainer
 signs in and finds them in every view, downloads the CSV; another trainer and anonymous
-requests are refused. Screenshots at 390 px go to var/test-results/screenshots/."""
+requests are refused; markup a trainee types shows as text and never runs. Screenshots at
+390 px go to var/test-results/screenshots/."""
 import csv
 import re
 from datetime import timedelta
@@ -18,6 +19,8 @@ from trainer.reports import Reports
 
 SCENARIO = load_content().scenario("checkpoint_motorbike")
 TRAINEE = "Sgt Dashboard"
+SCRIPTED_NAME = "<img src=x onerror=window.pwned=1>"
+SCRIPTED_ANSWER = "<script>window.pwned=2</script><b onmouseover=window.pwned=3>{}</b>"
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +38,7 @@ def cohort(store, rasa_server_url):
     accounts.create("instructor_b", "password-of-b")
     code = store.create_cohort("Section Alpha", owner.id)
 
-    sender = "dashboard-trainee"
-
-    def say(text):
-        reply = requests.post(f"{rasa_server_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
-        reply.raise_for_status()
-        return " ".join(message.get("text") or "" for message in reply.json())
-
-    say('/set_language{"language": "en"}')
-    say(TRAINEE)
-    assert "Section Alpha" in say(code)
+    say = join_cohort(rasa_server_url, "dashboard-trainee", TRAINEE, code)
     say(f'/start_training{{"scenario": "{SCENARIO.id}"}}')
     node, answers = SCENARIO.start, 0
     while node in SCENARIO.steps:
@@ -52,7 +46,22 @@ def cohort(store, rasa_server_url):
         say(f'/choose_option{{"option_id": "{best.id}"}}')
         node, answers = best.next, answers + 1
     [alpha] = Reports(store.engine, load_content()).cohorts(owner)
-    return {"trainee_id": store.trainee_for("rest", sender).id, "cohort_id": alpha.id, "answers": answers}
+    return {"trainee_id": store.trainee_for("rest", "dashboard-trainee").id, "cohort_id": alpha.id,
+            "answers": answers, "owner_id": owner.id}
+
+
+def join_cohort(rasa_server_url, sender, name, code, cohort_name="Section Alpha"):
+    """A trainee who chose English, gave `name` and joined with `code`; returns their `say`."""
+
+    def say(text):
+        reply = requests.post(f"{rasa_server_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+        reply.raise_for_status()
+        return " ".join(message.get("text") or "" for message in reply.json())
+
+    say('/set_language{"language": "en"}')
+    say(name)
+    assert cohort_name in say(code)
+    return say
 
 
 def sign_in(page, web_url, username, password):
@@ -89,7 +98,7 @@ def test_a_trainer_follows_a_trainee_from_overview_to_transcript_and_csv(web_url
         assert page.locator("svg.chart circle").count() == 1
         page.screenshot(path=SCREENSHOTS / "12-dashboard-transcript-390px.png", full_page=True)
 
-        page.goto(f"{web_url}/trainer/?lang=en")
+        page.goto(f"{web_url}/trainer/?cohort={cohort['cohort_id']}&lang=en")  # this cohort's answers only
         with page.expect_download() as download:
             page.click("text=Answers (CSV)")
         saved = tmp_path / "answers.csv"
@@ -143,3 +152,26 @@ def test_an_expired_session_is_refused_over_http(web_url, cohort, store):
     expired = client.get(f"{web_url}/trainer/", allow_redirects=False, timeout=30)
     assert expired.status_code == 302 and expired.headers["Location"].startswith("/trainer/login")
     assert client.get(f"{web_url}/trainer/export/answers.csv", timeout=30).status_code == 401
+
+
+def test_markup_a_trainee_typed_is_shown_as_text_and_never_runs(web_url, cohort, store, rasa_server_url):
+    code = store.create_cohort("Section Bravo", cohort["owner_id"])  # the other tests' cohort stays as it was
+    say = join_cohort(rasa_server_url, "dashboard-scripted", SCRIPTED_NAME, code, "Section Bravo")
+    say(f'/start_training{{"scenario": "{SCENARIO.id}"}}')
+    step = SCENARIO.steps[SCENARIO.start]
+    typed = SCRIPTED_ANSWER.format(step.rubric.model_answer["en"])
+    assert "✅" in say(typed)  # graded and recorded, markup and all
+    trainee_id = store.trainee_for("rest", "dashboard-scripted").id
+
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        sign_in(page, web_url, "instructor_a", "password-of-a")
+        for path in ("/trainer/?lang=en", "/trainer/matrix?lang=en", f"/trainer/trainees/{trainee_id}?lang=en"):
+            page.goto(web_url + path)
+            assert SCRIPTED_NAME in page.inner_text("main"), path  # the name as the trainee wrote it
+            assert page.locator("main img, main script, main b[onmouseover]").count() == 0, path
+            assert page.evaluate("typeof window.pwned") == "undefined", path
+        assert typed in page.inner_text("main")  # the transcript shows the typed answer literally
+        assert dialogs == []
