@@ -3,7 +3,7 @@ loaded once) and the connection pool of the progress store. Nothing here belongs
 a trainee's state lives in their tracker's slots and in the database."""
 import asyncio
 from functools import lru_cache
-from typing import Any, Callable, Optional, Text, TypeVar
+from typing import Any, Callable, Dict, Optional, Text, TypeVar
 
 from rasa_sdk import Tracker
 
@@ -44,6 +44,12 @@ async def trainee(tracker: Tracker) -> TraineeInfo:
 
 def language(tracker: Tracker) -> Text:
     return tracker.get_slot("language") or "en"
+
+
+def changed(tracker: Tracker, slots: Dict[Text, Any]) -> Dict[Text, Any]:
+    """Only the slots whose value changes: every slot event is stored, then reloaded and sent
+    to the action server on each later turn of the conversation."""
+    return {name: value for name, value in slots.items() if tracker.get_slot(name) != value}
 
 
 def attempt_id(tracker: Tracker) -> Optional[int]:

@@ -1,6 +1,5 @@
 """Playing a scenario: start or resume it, present each decision point, grade and record the
 answer, give feedback, and move along the branch the answer chose."""
-import time
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -127,7 +126,7 @@ class ActionAskAnswer(Action):
             _present_options(dispatcher, step, language, with_prompt=False)
         else:
             _present_options(dispatcher, step, language, with_prompt=True)
-        return [SlotSet("step_shown_at", time.time())]
+        return []
 
 
 def _present_options(dispatcher, step: Step, language: Text, with_prompt: bool) -> None:
@@ -196,20 +195,19 @@ class ValidateScenarioForm(FormValidationAction):
         reply = coaching.feedback(runtime.content(), step, option, language, graded)
         dispatcher.utter_message(text=reply.text, buttons=list(reply.buttons))
         if not finishes:
-            return {"answer": None, "step_id": option.next, "hint_used": False, "unclear_count": 0.0}
+            return {"answer": None, **runtime.changed(tracker, {"step_id": option.next, "hint_used": False, "unclear_count": 0.0})}
         await self._debrief(dispatcher, tracker, scenario, recorded.attempt, language)
         return {"answer": "done", "scenario_state": "idle", "step_id": None, "attempt_id": None}
 
     @staticmethod
     async def _record(tracker, attempt_id, step_id, grade, next_node, finishes, option_id, text, graded):
-        shown_at = tracker.get_slot("step_shown_at")
         return await runtime.in_thread(
             runtime.store().record_answer, attempt_id, step_id,
             grade=grade, next_node=next_node, finishes=finishes, option_id=option_id, text=text,
             concepts=graded.concepts if graded else (), missed=graded.missed if graded else (),
             red_flags=graded.red_flags if graded else (),
             hint_used=bool(tracker.get_slot("hint_used")),
-            response_ms=int((time.time() - shown_at) * 1000) if shown_at else None,
+            response_ms=response_ms(tracker),
             channel=runtime.channel_of(tracker),
             message_id=tracker.latest_message.get("message_id"),
         )  # fmt: skip
@@ -227,6 +225,21 @@ class ValidateScenarioForm(FormValidationAction):
             order[0] if order else None,
         )  # fmt: skip
         dispatcher.utter_message(text=reply.text)
+
+
+def response_ms(tracker: Tracker) -> Optional[int]:
+    """How long the trainee took to answer: from the assistant's last message before the answer
+    (the decision point, shown again after any interruption) to the answer, by Rasa's clock."""
+    answered_at = None
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and answered_at is None:
+            answered_at = event.get("timestamp")
+            if answered_at is None:
+                return None
+        elif event.get("event") == "bot" and answered_at is not None:
+            shown_at = event.get("timestamp")
+            return int((answered_at - shown_at) * 1000) if shown_at is not None else None
+    return None
 
 
 def _is_control(intent: Dict[Text, Any], text: Text) -> bool:

@@ -3,7 +3,7 @@ import asyncio
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
@@ -16,6 +16,7 @@ from actions.scenario import (
     ActionAfterScenario, ActionAskAnswer, ActionGiveHint, ActionResumeTraining,
     ActionStartTraining, ActionStopScenario, ValidateScenarioForm,
 )  # fmt: skip
+from actions.session import ActionSessionStart
 from actions.welcome import ActionCompleteOnboarding, ActionWelcome, ValidateOnboardingForm
 
 
@@ -168,11 +169,28 @@ def test_link_code_from_a_telegram_deep_link_entity():
 def test_a_typed_answer_is_graded_recorded_then_explained():
     base = playing_slots()
     result, messages = validate_answer("torch and shout, we stay in cover, they may be civilians", base)
-    assert result == {"answer": None, "step_id": "stops", "hint_used": False, "unclear_count": 0.0}
+    assert result == {"answer": None, "step_id": "stops"}  # hint_used and unclear_count unchanged: not set again
     assert messages[0]["text"].startswith("✅ Right") and "Rule 1" in messages[0]["text"]
     assert messages[0]["buttons"][0]["payload"] == '/explain_rule{"rule_id": "cihl-1"}'
     answers = runtime.store().answers(int(base["attempt_id"]))
     assert answers[0]["grade"] == 3 and answers[0]["text"].startswith("torch") and "take_cover" in answers[0]["concepts_found"]
+
+
+def test_the_response_time_runs_from_the_last_message_shown_to_the_answer():
+    base = playing_slots()
+    text = "torch and shout, we stay in cover, they may be civilians"
+    events = [{"event": "bot", "text": "briefing", "timestamp": 100.0},
+              {"event": "bot", "text": "the decision point", "timestamp": 100.5},
+              {"event": "user", "input_channel": "rest", "timestamp": 112.75, "parse_data": {"intent": {"name": "nlu_fallback"}}},
+              {"event": "slot", "name": "answer", "value": text, "timestamp": 112.76}]
+    asyncio.run(ValidateScenarioForm().validate_answer(text, CollectingDispatcher(), tracker(text, "nlu_fallback", slots=base, events=events), {}))
+    assert runtime.store().answers(int(base["attempt_id"]))[0]["response_ms"] == 12250
+
+
+def test_after_a_hint_and_an_unclear_answer_the_next_step_starts_afresh():
+    base = {**playing_slots(), "hint_used": True, "unclear_count": 1.0}
+    result, _ = validate_answer("torch and shout, we stay in cover, they may be civilians", base)
+    assert result == {"answer": None, "step_id": "stops", "hint_used": False, "unclear_count": 0.0}
 
 
 def test_a_button_answer_takes_its_branch_and_the_same_message_is_recorded_once():
@@ -301,3 +319,17 @@ def test_two_misunderstandings_in_a_row_offer_the_menu():
     twice = once + [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
     messages, _ = run(ActionMisunderstood(), tracker("xqz", "nlu_fallback", events=twice))
     assert [m["response"] for m in messages] == ["utter_default", "utter_menu"]
+
+
+def test_a_new_session_carries_the_slots_and_the_open_form_over():
+    playing = {**playing_slots(), "requested_slot": "answer", "trainee_name": None}
+    mid_scenario = tracker("", slots=playing)
+    mid_scenario.active_loop = {"name": "scenario_form"}
+    _, events = run(ActionSessionStart(), mid_scenario)
+    assert events[0] == SessionStarted() and events[-2:] == [ActiveLoop("scenario_form"), ActionExecuted("action_listen")]
+    assert slots(events) == {name: value for name, value in mid_scenario.slots.items() if value is not None}
+    assert slots(events)["step_id"] == "approach" and slots(events)["requested_slot"] == "answer"
+
+    _, events = run(ActionSessionStart(), tracker(""))  # no form open: none opened
+    assert events[0] == SessionStarted() and events[-1] == ActionExecuted("action_listen")
+    assert not any(event["event"] == "active_loop" for event in events)
