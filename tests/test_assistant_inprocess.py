@@ -87,3 +87,24 @@ def test_an_english_trainee_answers_unclearly_then_by_number_and_sees_progress(s
     reply = say("give him water and shade and write down his name")
     assert "Debrief - Filming a bound detainee" in reply
     assert "Filming a bound detainee: best 100%" in say("how am i doing")
+
+
+def test_a_trainee_back_after_the_session_expired_answers_the_same_decision_point(say, agent, run):
+    from rasa.shared.core.events import SessionStarted, UserUttered
+
+    say('/set_language{"language": "en"}')
+    say("Pte Traore")
+    say("no code")
+    assert "filming a bound detainee" in say("start the detainee video scenario")
+
+    tracker = run(agent.tracker_store.retrieve(say.sender))
+    [*_, last_message] = [event for event in tracker.events if isinstance(event, UserUttered)]
+    last_message.timestamp -= 2 * 3600  # two hours ago: past the domain's session_expiration_time
+    run(agent.tracker_store.save(tracker))
+
+    reply = say("1")  # answered in a new session, to the decision point still on the trainee's screen
+    assert "✅ Right" in reply and "Common article 3" in reply
+    whole = run(agent.tracker_store.retrieve_full_tracker(say.sender))
+    assert sum(isinstance(event, SessionStarted) for event in whole.events) == 2
+    current_session = run(agent.tracker_store.retrieve(say.sender))  # what Rasa loads per turn
+    assert [event.text for event in current_session.events if isinstance(event, UserUttered)] == ["1"]
