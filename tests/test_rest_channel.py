@@ -147,12 +147,14 @@ def test_a_silent_action_server_gets_an_apology_and_the_limits_a_clear_refusal(t
             waited = time.monotonic() - started
             assert reply.count(APOLOGY) == 1 and waited < 30, (reply, waited)
 
-            welcome = "You're welcome."  # utter_thanks: no action server needed
-            assert joined(send(url, "trainee", "/thanks")) == joined(send(url, "other", "/thanks")) == welcome
-            assert joined(send(url, "trainee", "/thanks")) == welcome  # the third message of its burst
+            def admitted(sender):
+                reply = joined(send(url, sender, "/thanks"))
+                return reply not in (TOO_FAST, FULL) and reply != ""
+
+            assert admitted("trainee") and admitted("other") and admitted("trainee")  # trainee's burst: 3
             assert joined(send(url, "trainee", "/thanks")) == TOO_FAST
-            assert joined(send(url, "newcomer", "/thanks")) == FULL
-            assert joined(send(url, "other", "/thanks")) == welcome  # an open session goes on
+            assert joined(send(url, "newcomer", "/thanks")) == FULL  # two senders open, the cap
+            assert admitted("other")  # an open session goes on
             assert "took more than 2 s" in rasa.output()
         finally:
             rasa.stop()
