@@ -1,5 +1,10 @@
-"""Which incoming messages the Rasa server takes on: a rate limit per sender and a cap on open
-sessions, so one flooding client or a burst of new sender ids cannot slow every trainee down.
+"""Which incoming messages the Rasa server takes on: a rate limit per sender, a cap on open
+sessions and a length limit, so one flooding client, a burst of new sender ids or one huge
+message cannot slow every trainee down.
+
+A message longer than MAX_ANSWER_CHARS is refused before NLU reads it: the NLU model's cost
+grows with the square of a message's length (a 60,000-character message took 42 s and 17 GB on
+the Rasa server), and no answer needs more.
 
 A sender has a bucket of RATE_LIMIT_BURST messages that refills at RATE_LIMIT_PER_MINUTE; a
 message with the bucket empty gets a short refusal and is not processed (the trainee sends it
@@ -14,10 +19,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, fields
 from typing import Callable, Mapping, Optional
 
+from trainer.scoring import MAX_ANSWER_CHARS
+
 logger = logging.getLogger(__name__)
 
 TOO_FAST = ("Too many messages at once. Wait a few seconds, then send your last one again.\n"
             "Trop de messages à la fois. Attendez quelques secondes, puis renvoyez le dernier.")
+TOO_LONG = (f"That message is too long (over {MAX_ANSWER_CHARS} characters). Send a shorter one.\n"
+            f"Message trop long (plus de {MAX_ANSWER_CHARS} caractères). Envoyez-en un plus court.")
 FULL = ("The training server is full right now. Try again in a few minutes.\n"
         "Le serveur d'entraînement est complet pour le moment. Réessayez dans quelques minutes.")
 
@@ -90,9 +99,12 @@ def install(admission: Admission) -> None:
 
     async def admitted_handle_message(self, message):
         refusal = admission.admit(message.sender_id)
+        if refusal is None and len(message.text or "") > MAX_ANSWER_CHARS:
+            refusal = TOO_LONG
         if refusal is None:
             return await handle_message(self, message)
-        logger.warning("message refused: %s", "server full" if refusal is FULL else "sender over its rate limit")
+        logger.warning("message refused: %s", {FULL: "server full", TOO_FAST: "sender over its rate limit",
+                                               TOO_LONG: "message too long"}[refusal])
         await message.output_channel.send_text_message(message.sender_id, refusal)
         return None
 
