@@ -3,8 +3,8 @@ sessions and a length limit, so one flooding client, a burst of new sender ids o
 message cannot slow every trainee down.
 
 A message longer than MAX_ANSWER_CHARS is refused before NLU reads it: the NLU model's cost
-grows with the square of a message's length (a 60,000-character message took 42 s and 17 GB on
-the Rasa server), and no answer needs more.
+grows with the square of a message's length (parsing a 60,000-character message took 42 s and
+17 GB with our pipeline), and no answer needs more.
 
 A sender has a bucket of RATE_LIMIT_BURST messages that refills at RATE_LIMIT_PER_MINUTE; a
 message with the bucket empty gets a short refusal and is not processed (the trainee sends it
