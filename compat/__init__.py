@@ -16,9 +16,18 @@ def disable_telemetry() -> None:
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
 
+def keep_log_level() -> None:
+    """Loading the intent classifier imports skops, which lists scikit-learn's estimators and so
+    imports numpy.distutils, whose first import sets the root logger to WARNING (through
+    setuptools' distutils shim): every INFO line after the model loaded vanished, "Rasa server is
+    up and running" among them. Imported here, before Rasa sets up its logging, it changes nothing."""
+    import numpy.distutils.log  # noqa: F401
+
+
 def apply() -> None:
     """Apply every fix; safe to call more than once."""
     from compat import sanic_websockets
 
     disable_telemetry()
+    keep_log_level()
     sanic_websockets.apply()

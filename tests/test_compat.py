@@ -1,5 +1,9 @@
 """compat's fix of Rasa's custom-action response check: same verdicts and error text as Rasa's
-own jsonschema.validate, with the schema checked against the meta-schema once per process."""
+own jsonschema.validate, with the schema checked against the meta-schema once per process; and
+the log level surviving the intent classifier's loading."""
+import subprocess
+import sys
+
 import jsonschema
 import pytest
 from jsonschema import ValidationError
@@ -51,3 +55,12 @@ def test_the_schema_is_checked_once(patched, monkeypatch):
     for _ in range(5):
         patched._validate_action_result(VALID[0])
     assert len(checks) == 1
+
+
+@pytest.mark.parametrize("with_compat, level", [(True, "INFO"), (False, "WARNING")])
+def test_loading_the_intent_classifier_keeps_the_log_level_only_with_compat(with_compat, level):
+    script = ("import logging\n" + ("import compat; compat.apply()\n" if with_compat else "")
+              + "logging.basicConfig(level=logging.INFO)\nimport skops.io\n"
+              + "print(logging.getLevelName(logging.getLogger().level))")
+    result = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == level  # without the fix Rasa's "up and running" line is lost
