@@ -105,28 +105,22 @@ class ActionResumeTraining(Action):
         return playing(attempt)
 
 
-class ActionAskAnswer(Action):
-    """Present the current decision point; after an unclear answer, ask to rephrase once,
+def present_decision_point(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Show the decision point the trainee is at; after an unclear answer, ask to rephrase once,
     then offer the options."""
-
-    def name(self) -> Text:
-        return "action_ask_answer"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        where = current(tracker)
-        if where is None:
-            return []
-        _, step = where
-        language = runtime.language(tracker)
-        unclear = int(tracker.get_slot("unclear_count") or 0)
-        if unclear == 1:
-            dispatcher.utter_message(response="utter_rephrase")
-        elif unclear >= 2:
-            dispatcher.utter_message(response="utter_pick_an_option")
-            _present_options(dispatcher, step, language, with_prompt=False)
-        else:
-            _present_options(dispatcher, step, language, with_prompt=True)
-        return []
+    where = current(tracker)
+    if where is None:
+        return
+    _, step = where
+    language = runtime.language(tracker)
+    unclear = int(tracker.get_slot("unclear_count") or 0)
+    if unclear == 1:
+        dispatcher.utter_message(response="utter_rephrase")
+    elif unclear >= 2:
+        dispatcher.utter_message(response="utter_pick_an_option")
+        _present_options(dispatcher, step, language, with_prompt=False)
+    else:
+        _present_options(dispatcher, step, language, with_prompt=True)
 
 
 def _present_options(dispatcher, step: Step, language: Text, with_prompt: bool) -> None:
@@ -136,8 +130,22 @@ def _present_options(dispatcher, step: Step, language: Text, with_prompt: bool) 
 
 
 class ValidateScenarioForm(FormValidationAction):
+    """Every message at a decision point comes here: it is graded and recorded (or answered, if
+    it is a request such as a hint), then the decision point the trainee is now at is shown. The
+    form has no ask action (Rasa then asks nothing), so a decision turn is one call to the
+    action server, not two."""
+
     def name(self) -> Text:
         return "validate_scenario_form"
+
+    def domain_slots(self, domain: DomainDict) -> List[Text]:
+        return ["answer"]  # the form's one slot, so Rasa need not send the domain (domain.yml)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot("answer") is None:  # still at a decision point (rasa_sdk applied the events)
+            present_decision_point(dispatcher, tracker)
+        return events
 
     async def validate_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -13,7 +13,7 @@ from actions.linking import ActionLinkAccount
 from actions.progress import ActionShowProgress
 from actions.rules import ActionExplainRule
 from actions.scenario import (
-    ActionAfterScenario, ActionAskAnswer, ActionGiveHint, ActionResumeTraining,
+    ActionAfterScenario, ActionGiveHint, ActionResumeTraining,
     ActionStartTraining, ActionStopScenario, ValidateScenarioForm,
 )  # fmt: skip
 from actions.session import ActionSessionStart
@@ -53,7 +53,8 @@ def slots(events):
 
 
 def playing_slots(scenario="checkpoint_motorbike", step="approach"):
-    attempt = runtime.store().start_attempt(runtime.store().trainee_for("rest", "t1").id, scenario, "approach")
+    start = runtime.content().scenario(scenario).start
+    attempt = runtime.store().start_attempt(runtime.store().trainee_for("rest", "t1").id, scenario, start)
     return {"scenario_state": "playing", "scenario_id": scenario, "attempt_id": float(attempt.id),
             "step_id": step, "unclear_count": 0.0, "hint_used": False}
 
@@ -117,14 +118,48 @@ def test_start_training_starts_the_named_scenario():
     assert runtime.store().attempt(int(values["attempt_id"])).scenario_id == "drone_gathering"
 
 
-def test_ask_answer_presents_the_prompt_with_option_buttons_then_rephrase_then_options():
+def run_form(slots_, answer=None, intent="nlu_fallback", message_id="f1"):
+    """ValidateScenarioForm.run as Rasa's form calls it: the message just typed is the `answer`
+    slot set after the form's action; on activation nothing is set."""
+    events = [{"event": "user", "input_channel": "rest", "parse_data": {"intent": {"name": intent}}},
+              {"event": "action", "name": "scenario_form"}]
+    if answer is not None:
+        events.append({"event": "slot", "name": "answer", "value": answer})
+    return run(ValidateScenarioForm(), tracker(answer or "", intent, slots={**slots_, "answer": answer},
+                                               events=events, message_id=message_id))
+
+
+def test_the_form_presents_the_decision_point_then_rephrase_then_the_options():
     base = playing_slots()
-    messages, _ = run(ActionAskAnswer(), tracker(slots=base))
+    messages, events = run_form(base)  # activation: nothing to validate
     assert "motorbike with two riders" in messages[0]["text"] and len(messages[0]["buttons"]) == 3
-    messages, _ = run(ActionAskAnswer(), tracker(slots={**base, "unclear_count": 1.0}))
-    assert messages[0]["response"] == "utter_rephrase" and "buttons" not in messages[0] or not messages[0]["buttons"]
-    messages, _ = run(ActionAskAnswer(), tracker(slots={**base, "unclear_count": 2.0}))
+    assert len(messages) == 1 and events == []
+    messages, events = run_form(base, "banana")
+    assert [m.get("response") for m in messages] == ["utter_rephrase"] and slots(events)["unclear_count"] == 1.0
+    messages, events = run_form({**base, "unclear_count": 1.0}, "banana again", message_id="f2")
     assert messages[0]["response"] == "utter_pick_an_option" and len(messages[1]["buttons"]) == 3
+    assert slots(events) == {"answer": None, "unclear_count": 2.0}
+
+
+def test_one_form_call_gives_the_feedback_then_the_next_decision_point():
+    messages, events = run_form(playing_slots(), "torch and shout, we stay in cover, they may be civilians")
+    assert messages[0]["text"].startswith("✅ Right") and "Rule 1" in messages[0]["text"]
+    next_prompt = runtime.content().scenario("checkpoint_motorbike").steps["stops"].prompt["en"]
+    assert messages[1]["text"] == next_prompt and messages[1]["buttons"]
+    assert slots(events) == {"answer": None, "step_id": "stops"}
+
+
+def test_a_request_at_a_decision_point_is_answered_then_the_point_shown_again():
+    messages, events = run_form(playing_slots(), "hint", intent="hint")
+    assert messages[0]["response"] == "utter_hint" and "motorbike with two riders" in messages[1]["text"]
+    assert slots(events)["hint_used"] is True and slots(events)["answer"] is None
+
+
+def test_the_last_answer_ends_the_form_without_a_further_prompt():
+    base = playing_slots()
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="e1")
+    messages, events = run_form({**base, "step_id": "stops"}, "we let them go after a quick respectful check")
+    assert slots(events)["answer"] == "done" and messages[-1]["text"].startswith("Debrief")
 
 
 def test_a_number_outside_the_options_asks_for_one_in_range_and_records_nothing():
@@ -333,3 +368,4 @@ def test_a_new_session_carries_the_slots_and_the_open_form_over():
     _, events = run(ActionSessionStart(), tracker(""))  # no form open: none opened
     assert events[0] == SessionStarted() and events[-1] == ActionExecuted("action_listen")
     assert not any(event["event"] == "active_loop" for event in events)
+
