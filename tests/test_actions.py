@@ -238,9 +238,20 @@ def test_a_button_answer_takes_its_branch_and_the_same_message_is_recorded_once(
     assert len(runtime.store().answers(int(base["attempt_id"]))) == 1
 
 
-def test_a_numbered_reply_selects_that_option():
-    result, _ = validate_answer("3", playing_slots(), "choose_option")
+@pytest.mark.parametrize("text", ["3", "option 3", "je prends la 3", "the third one", "la troisième svp", "#3"])
+def test_a_numbered_reply_selects_that_option(text):
+    base = playing_slots()
+    result, _ = validate_answer(text, base, "choose_option")
     assert result["step_id"] == "casualties"  # option 3 is "Shoot at the riders"
+    assert runtime.store().answers(int(base["attempt_id"]))[0]["option"] == "shoot_riders"
+
+
+@pytest.mark.parametrize("text", ["2 warning shots then we search", "i take the first one who gets off"])
+def test_an_answer_that_only_contains_a_number_is_graded_not_taken_as_a_pick(text):
+    base = playing_slots()
+    validate_answer(text, base, "choose_option")
+    [answer] = runtime.store().answers(int(base["attempt_id"]))
+    assert answer["text"] == text  # kept as typed: graded, where a pick keeps no text
 
 
 def test_an_unclear_answer_is_kept_but_not_graded():

@@ -30,13 +30,34 @@ def option_buttons(step: Step, language: str) -> List[Dict[str, str]]:
     ]
 
 
-_NUMBER_REPLY = re.compile(r"\s*(?:option|choix|choice|n[o°]?|numero|number|#)?\s*(\d{1,2})\s*[.)]?\s*", re.I)
+# A reply that only picks an option: "2", "option 2", "je prends la 2", "the second one".
+_NUMBERS = {
+    "first": 1, "1st": 1, "premier": 1, "premiere": 1, "1er": 1, "1ere": 1,
+    "second": 2, "2nd": 2, "deuxieme": 2, "seconde": 2, "2e": 2, "2eme": 2, "two": 2, "deux": 2,
+    "third": 3, "3rd": 3, "troisieme": 3, "3e": 3, "3eme": 3, "three": 3, "trois": 3,
+    "fourth": 4, "4th": 4, "quatrieme": 4, "4e": 4, "4eme": 4, "four": 4, "quatre": 4,
+    "fifth": 5, "5th": 5, "cinquieme": 5, "5e": 5, "5eme": 5, "five": 5, "cinq": 5,
+}  # fmt: skip
+_PICKING_WORDS = frozenset(
+    """i pick take choose chose choice my is go with the one option opt answer number no n
+    please pls je j prends prend choisis choisi la le l reponse numero num choix svp stp""".split()
+)
+_MAX_PICKING_WORDS = 6
 
 
 def reply_number(text: str) -> Optional[int]:
-    """The number in a reply like "2", "option 2" or "choix 2", if that is all it says."""
-    match = _NUMBER_REPLY.fullmatch(text or "")
-    return int(match.group(1)) if match else None
+    """The option number a short reply picks ("2", "option 2", "je prends la 2", "the second
+    one"), if picking is all it says; None for anything else, which is graded as an answer."""
+    tokens = words(text or "")
+    if not tokens or len(tokens) > _MAX_PICKING_WORDS:
+        return None
+    numbers = [int(t) if t.isdigit() else _NUMBERS[t] for t in tokens if t.isdigit() or t in _NUMBERS]
+    others = [t for t in tokens if not (t.isdigit() or t in _NUMBERS)]
+    if not numbers and others.count("one") == 1 and "option" in others:  # "option one"
+        numbers, others = [1], [t for t in others if t != "one"]
+    if len(numbers) != 1 or not all(t in _PICKING_WORDS for t in others) or numbers[0] > 99:
+        return None
+    return numbers[0]
 
 
 def option_by_reply(step: Step, text: str) -> Optional[Option]:
