@@ -13,6 +13,7 @@ from trainer.content import Scenario, Step, localized
 from trainer.engine import option_for_grade
 from trainer.progress import AttemptInfo, NotCurrentStep, StoreUnavailable
 from trainer.scoring import MAX_ANSWER_CHARS
+from trainer.text import words
 
 # At a decision point, a short message confidently classified as one of these intents is a
 # request, answered before the decision point is shown again; anything else is an answer and is
@@ -162,20 +163,26 @@ class ValidateScenarioForm(FormValidationAction):
         if len(text) > MAX_ANSWER_CHARS:  # not graded nor kept: asked again, shorter
             dispatcher.utter_message(response="utter_too_long", limit=MAX_ANSWER_CHARS)
             return {"answer": None}
+        graded = None
         if _is_control(intent, text):
-            return await _control(intent["name"], dispatcher, tracker)
+            # "Arrête-les" at a reprisal is an answer, though it reads like "stop": a short request
+            # that the rubric grades is taken as an answer unless it names the exercise itself.
+            if not text.startswith("/") and not _names_the_exercise(text):
+                graded = runtime.scorer().grade(scenario.id, step.id, text)
+            if graded is None or graded.grade is None:
+                return await _control(intent["name"], dispatcher, tracker)
         if text.startswith("/") and intent.get("name") != "choose_option":
             return {"answer": None}  # a button from elsewhere (menu, scenario list): not an answer
-        graded, option = None, coaching.option_by_reply(step, text)
-        if option is None and coaching.reply_number(text) is not None:  # "7" with 3 options
+        option = None if graded else coaching.option_by_reply(step, text)
+        if option is None and graded is None and coaching.reply_number(text) is not None:  # "7" with 3 options
             dispatcher.utter_message(response="utter_pick_a_number", count=len(step.options))
             return {"answer": None}
-        if intent.get("name") == "choose_option" and option is None:
+        if intent.get("name") == "choose_option" and option is None and graded is None:
             option = step.option(next(tracker.get_latest_entity_values("option_id"), "") or "")
             if option is None and text.startswith("/"):  # a button of an earlier step: show the current one
                 return {"answer": None}
         if option is None:
-            graded = runtime.scorer().grade(scenario.id, step.id, text)
+            graded = graded or runtime.scorer().grade(scenario.id, step.id, text)
             if graded.grade is None:
                 try:  # kept for the transcript; it does not move the attempt
                     await self._record(tracker, attempt_id, step.id, None, step.id, False, None, text, graded)
@@ -248,6 +255,13 @@ def response_ms(tracker: Tracker) -> Optional[int]:
             shown_at = event.get("timestamp")
             return int((answered_at - shown_at) * 1000) if shown_at is not None else None
     return None
+
+
+_EXERCISE_WORDS = frozenset("scenario scenarios exercise exercice training entrainement pause quit quitter".split())
+
+
+def _names_the_exercise(text: Text) -> bool:
+    return any(word in _EXERCISE_WORDS for word in words(text))
 
 
 def _is_control(intent: Dict[Text, Any], text: Text) -> bool:

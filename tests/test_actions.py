@@ -380,3 +380,17 @@ def test_a_new_session_carries_the_slots_and_the_open_form_over():
     assert events[0] == SessionStarted() and events[-1] == ActionExecuted("action_listen")
     assert not any(event["event"] == "active_loop" for event in events)
 
+
+def test_a_short_answer_that_reads_like_a_request_is_graded_when_the_rubric_takes_it():
+    base = playing_slots("village_reprisal", "anger")
+    result, messages = validate_answer("arrête-les", base, "stop_scenario", confidence=0.95)
+    assert result.get("answer") is None and "scenario_state" not in result  # not paused
+    [answer] = runtime.store().answers(int(base["attempt_id"]))
+    assert answer["text"] == "arrête-les" and answer["grade"] is not None
+
+
+def test_a_request_that_names_the_exercise_is_always_a_request():
+    base = playing_slots("detainee_video", "filming")
+    result, messages = validate_answer("stop le scenario", base, "stop_scenario", confidence=0.95)
+    assert result == {"answer": "paused", "scenario_state": "idle"}
+    assert messages[0]["response"] == "utter_stopped" and runtime.store().answers(int(base["attempt_id"])) == []
