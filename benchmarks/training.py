@@ -23,7 +23,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ["config.yml", "domain.yml", "data", "content", "requirements/lock.txt", "scripts/train.py", "compat"]
+# compat, as `python -m compat rasa` runs it, loads rasa_plugins, which reads trainer.
+COPIED = ["config.yml", "domain.yml", "data", "content", "requirements/lock.txt", "scripts/train.py", "compat",
+          "rasa_plugins", "trainer"]
 SCENARIO = "checkpoint_motorbike"
 NEW_NAME = "night checkpoint"
 
