@@ -2,9 +2,10 @@
 sessions and a length limit, so one flooding client, a burst of new sender ids or one huge
 message cannot slow every trainee down.
 
-A message longer than MAX_ANSWER_CHARS is refused before NLU reads it: the NLU model's cost
-grows with the square of a message's length (parsing a 60,000-character message took 42 s and
-17 GB with our pipeline), and no answer needs more.
+A message longer than MAX_ANSWER_CHARS is refused before NLU reads it: no answer needs more, and
+what a message costs grows with its length (with the DIET classifier used until December 2026,
+parsing a 60,000-character message took 42 s and 17 GB; with today's linear classifier 0.2 s,
+but the grader and the store would still take it).
 
 A sender has a bucket of RATE_LIMIT_BURST messages that refills at RATE_LIMIT_PER_MINUTE; a
 message with the bucket empty gets a short refusal and is not processed (the trainee sends it
