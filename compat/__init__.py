@@ -3,8 +3,8 @@
 Rasa 3.6 supports Python up to 3.10; this project runs it on 3.11 (see the README), which needs
 the websocket fix. Every process that serves (the Rasa server, the action server) starts through
 ``python -m compat``, which calls :func:`apply` before the server is imported, so fixes live in
-our code and site-packages stays untouched. The Rasa server also gets the action-response fix
-(a cost the load benchmark found), and the project's guards in front of the dialogue
+our code and site-packages stays untouched. The Rasa server also gets the action-response and
+event-type fixes (costs the load benchmark found), and the project's guards in front of the dialogue
 (rasa_plugins.admission, rasa_plugins.action_trouble); only there, since importing Rasa's core
 loads TensorFlow.
 """

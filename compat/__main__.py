@@ -31,10 +31,11 @@ def main() -> None:
     module = sys.argv[1]
     arguments = sys.argv[2:]
     if module == "rasa":
-        from compat import action_response
+        from compat import action_response, event_types
         from rasa_plugins import action_trouble, admission
 
         action_response.apply()
+        event_types.apply()
         action_trouble.install(action_trouble.timeout_from(os.environ))
         admission.install(admission.Admission(admission.Limits.from_environ(os.environ)))
         arguments += api_credentials(arguments, os.environ)

@@ -64,3 +64,20 @@ def test_loading_the_intent_classifier_keeps_the_log_level_only_with_compat(with
               + "print(logging.getLevelName(logging.getLogger().level))")
     result = subprocess.run([sys.executable, "-W", "ignore", "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == level  # without the fix Rasa's "up and running" line is lost
+
+
+def test_event_types_resolve_as_rasa_resolves_them(monkeypatch):
+    from rasa.shared.core.events import Event, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    from compat import event_types
+
+    rasa_resolve = Event.resolve_by_type
+    monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])  # restored after
+    event_types.apply()
+    for cls in all_subclasses(Event):
+        assert Event.resolve_by_type(cls.type_name) is rasa_resolve(cls.type_name)
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
