@@ -13,7 +13,7 @@ from actions.linking import ActionLinkAccount
 from actions.progress import ActionShowProgress
 from actions.rules import ActionExplainRule
 from actions.scenario import (
-    ActionAfterScenario, ActionGiveHint, ActionResumeTraining,
+    ActionGiveHint, ActionResumeTraining,
     ActionStartTraining, ActionStopScenario, ValidateScenarioForm,
 )  # fmt: skip
 from actions.session import ActionSessionStart
@@ -155,11 +155,13 @@ def test_a_request_at_a_decision_point_is_answered_then_the_point_shown_again():
     assert slots(events)["hint_used"] is True and slots(events)["answer"] is None
 
 
-def test_the_last_answer_ends_the_form_without_a_further_prompt():
+def test_the_last_answer_ends_the_form_with_the_debrief_and_what_next():
     base = playing_slots()
     validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="e1")
     messages, events = run_form({**base, "step_id": "stops"}, "we let them go after a quick respectful check")
-    assert slots(events)["answer"] == "done" and messages[-1]["text"].startswith("Debrief")
+    assert messages[-2]["text"].startswith("Debrief") and messages[-1]["response"] == "utter_scenario_finished"
+    assert {k: v for k, v in slots(events).items() if k != "requested_slot"} == {
+        "answer": "done", "scenario_state": "idle", "scenario_id": None, "attempt_id": None, "step_id": None}
 
 
 def test_a_number_outside_the_options_asks_for_one_in_range_and_records_nothing():
@@ -352,9 +354,11 @@ def test_progress_does_not_show_an_abandoned_attempt_as_in_progress():
     assert "In progress" not in messages[0]["text"], messages[0]["text"]
 
 
-def test_after_scenario_offers_what_next():
-    messages, events = run(ActionAfterScenario(), tracker())
-    assert messages[0]["response"] == "utter_scenario_finished" and slots(events)["scenario_state"] == "idle"
+def test_a_pause_at_a_decision_point_is_confirmed_once_and_leaves_the_scenario():
+    messages, events = run_form(playing_slots(), "/stop_scenario", intent="stop_scenario")
+    assert [m["response"] for m in messages] == ["utter_stopped"]
+    assert slots(events)["answer"] == "paused" and slots(events)["scenario_state"] == "idle"
+    assert slots(events)["step_id"] is None and slots(events)["attempt_id"] is None
 
 
 def test_two_misunderstandings_in_a_row_offer_the_menu():
@@ -392,5 +396,5 @@ def test_a_short_answer_that_reads_like_a_request_is_graded_when_the_rubric_take
 def test_a_request_that_names_the_exercise_is_always_a_request():
     base = playing_slots("detainee_video", "filming")
     result, messages = validate_answer("stop le scenario", base, "stop_scenario", confidence=0.95)
-    assert result == {"answer": "paused", "scenario_state": "idle"}
+    assert result["answer"] == "paused" and result["scenario_state"] == "idle"
     assert messages[0]["response"] == "utter_stopped" and runtime.store().answers(int(base["attempt_id"])) == []
