@@ -143,9 +143,23 @@ class ValidateScenarioForm(FormValidationAction):
         return ["answer"]  # the form's one slot, so Rasa need not send the domain (domain.yml)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("scenario_state") != "playing":
+            return await self._start(dispatcher, tracker, domain)
         events = await super().run(dispatcher, tracker, domain)
         if tracker.get_slot("answer") is None:  # still at a decision point (rasa_sdk applied the events)
             present_decision_point(dispatcher, tracker)
+        return events
+
+    @staticmethod
+    async def _start(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        """The form opened on a message naming a scenario (a button of the list, data/rules):
+        the briefing and the first decision point in this one call. A scenario that cannot
+        start is told as action_start_training tells it, and the form closes at once."""
+        events = await ActionStartTraining().run(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        if tracker.get_slot("scenario_state") != "playing":
+            return events + [SlotSet("answer", "done")]
+        present_decision_point(dispatcher, tracker)
         return events
 
     async def validate_answer(

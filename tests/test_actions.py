@@ -118,6 +118,21 @@ def test_start_training_starts_the_named_scenario():
     assert runtime.store().attempt(int(values["attempt_id"])).scenario_id == "drone_gathering"
 
 
+def test_the_form_opened_on_a_named_scenario_starts_it_in_one_call():
+    named = tracker("/start_training", "start_training", [("scenario", "drone_gathering")])
+    messages, events = run(ValidateScenarioForm(), named)
+    values = slots(events)
+    assert values["scenario_state"] == "playing" and values["step_id"] == "strike_request"
+    assert messages[0]["response"] == "utter_briefing" and messages[1]["buttons"]  # then the first point
+    assert runtime.store().attempt(int(values["attempt_id"])).current_node == "strike_request"
+
+
+def test_the_form_opened_on_an_unknown_scenario_lists_them_and_closes():
+    messages, events = run(ValidateScenarioForm(), tracker("/start_training", "start_training", [("scenario", "nope")]))
+    assert messages[0]["response"] == "utter_choose_scenario" and len(messages) == 1
+    assert slots(events)["answer"] == "done" and slots(events)["scenario_state"] == "idle"
+
+
 def run_form(slots_, answer=None, intent="nlu_fallback", message_id="f1"):
     """ValidateScenarioForm.run as Rasa's form calls it: the message just typed is the `answer`
     slot set after the form's action; on activation nothing is set."""
