@@ -33,11 +33,12 @@ def playing(attempt: AttemptInfo) -> List[Dict[Text, Any]]:
     ]  # fmt: skip
 
 
+# The slots of a conversation outside any scenario.
+OUTSIDE_SCENARIO = {"scenario_state": "idle", "scenario_id": None, "attempt_id": None, "step_id": None}
+
+
 def idle() -> List[Dict[Text, Any]]:
-    return [
-        SlotSet("scenario_state", "idle"), SlotSet("scenario_id", None), SlotSet("attempt_id", None),
-        SlotSet("step_id", None), SlotSet("answer", None),
-    ]  # fmt: skip
+    return [SlotSet(name, value) for name, value in {**OUTSIDE_SCENARIO, "answer": None}.items()]
 
 
 def current(tracker: Tracker) -> Optional[tuple]:
@@ -262,8 +263,7 @@ def scenario_over(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Te
     here rather than by an action after the form: one action-server call less per ending."""
     if answer != "paused":
         dispatcher.utter_message(response="utter_scenario_finished")
-    leaving = {"scenario_state": "idle", "scenario_id": None, "attempt_id": None, "step_id": None}
-    return {"answer": answer, **runtime.changed(tracker, leaving)}
+    return {"answer": answer, **runtime.changed(tracker, OUTSIDE_SCENARIO)}
 
 
 def response_ms(tracker: Tracker) -> Optional[int]:
