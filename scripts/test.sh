@@ -16,8 +16,8 @@ echo "== rasa data validate" >&2
 echo "== python -m trainer validate (training content)" >&2
 "$python" -m trainer validate
 
-echo "== test model (retrained only when its inputs changed)" >&2
-model=$("$python" scripts/train.py --config tests/fast_config.yml --prefix test | tail -n 1)
+echo "== the model (config.yml, the one make run serves; retrained only when its inputs changed)" >&2
+model=$("$python" scripts/train.py | tail -n 1)
 export TEST_MODEL=$model
 
 echo "== rasa test core (tests/test_stories.yml)" >&2

@@ -5,8 +5,7 @@ data/ and the locked package versions), so an unchanged project reuses the model
 Scenario content is not among them: the action server reads it at start, so a trainer's edit
 needs a restart, not a new model. Prints the model's path as the last line of stdout.
 
-    python scripts/train.py                               # config.yml -> models/
-    python scripts/train.py --config tests/fast_config.yml --prefix test
+    python scripts/train.py            # config.yml -> models/assistant-<fingerprint>.tar.gz
 """
 import argparse
 import hashlib
@@ -35,8 +34,8 @@ def fingerprint(config: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_model(config: Path, out: Path, prefix: str) -> Path:
-    name = f"{prefix}-{fingerprint(config)}"
+def ensure_model(config: Path, out: Path) -> Path:
+    name = f"assistant-{fingerprint(config)}"
     model = out / f"{name}.tar.gz"
     if model.exists():
         print(f"train: inputs unchanged, using {model.relative_to(ROOT)}", file=sys.stderr)
@@ -52,7 +51,7 @@ def ensure_model(config: Path, out: Path, prefix: str) -> Path:
     result = subprocess.run(command, cwd=ROOT, env=env, stdout=sys.stderr)
     if result.returncode != 0 or not model.exists():
         sys.exit(f"train: rasa train failed (exit {result.returncode})")
-    for stale in out.glob(f"{prefix}-*.tar.gz"):
+    for stale in out.glob("assistant-*.tar.gz"):
         if stale != model:
             stale.unlink()
     return model
@@ -62,11 +61,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="config.yml", type=Path)
     parser.add_argument("--out", default="models", type=Path)
-    parser.add_argument("--prefix", default="assistant")
     args = parser.parse_args()
     config = args.config if args.config.is_absolute() else ROOT / args.config
     out = args.out if args.out.is_absolute() else ROOT / args.out
-    print(ensure_model(config, out, args.prefix))
+    print(ensure_model(config, out))
 
 
 if __name__ == "__main__":

@@ -14,10 +14,10 @@ from tests.processes import start_action_server, start_rasa_server, start_web_se
 
 @pytest.fixture(scope="session")
 def test_model() -> Path:
-    """The fast test model; scripts/test.sh passes it in, else it is trained or reused here."""
+    """The shipped model; scripts/test.sh passes it in, else it is trained or reused here."""
     if os.environ.get("TEST_MODEL"):
         return Path(os.environ["TEST_MODEL"])
-    return trained_model("tests/fast_config.yml", prefix="test")
+    return trained_model()
 
 
 @pytest.fixture(scope="session")

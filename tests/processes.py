@@ -89,9 +89,9 @@ class ServerProcess:
         return self.log.read_text(errors="replace")[-20000:]
 
 
-def trained_model(config: str = "config.yml", prefix: str = "assistant") -> Path:
-    """The model scripts/train.py trains for `config`, or reuses when its inputs are unchanged."""
-    result = subprocess.run([sys.executable, "scripts/train.py", "--config", config, "--prefix", prefix],
+def trained_model() -> Path:
+    """The model scripts/train.py trains, or reuses when its inputs are unchanged."""
+    result = subprocess.run([sys.executable, "scripts/train.py"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
     return Path(result.stdout.strip().splitlines()[-1])
 
