@@ -5,8 +5,8 @@ the websocket fix. Every process that serves (the Rasa server, the action server
 ``python -m compat``, which calls :func:`apply` before the server is imported, so fixes live in
 our code and site-packages stays untouched. The Rasa server also gets the action-response and
 event-type fixes (costs the load benchmark found), and the project's guards in front of the dialogue
-(rasa_plugins.admission, rasa_plugins.action_trouble); only there, since importing Rasa's core
-loads TensorFlow.
+(rasa_plugins.admission, rasa_plugins.action_trouble, rasa_plugins.session_length); only there,
+since importing Rasa's core loads TensorFlow.
 """
 import os
 

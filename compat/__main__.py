@@ -32,11 +32,12 @@ def main() -> None:
     arguments = sys.argv[2:]
     if module == "rasa":
         from compat import action_response, event_types
-        from rasa_plugins import action_trouble, admission
+        from rasa_plugins import action_trouble, admission, session_length
 
         action_response.apply()
         event_types.apply()
         action_trouble.install(action_trouble.timeout_from(os.environ))
+        session_length.install(session_length.max_events_from(os.environ))
         admission.install(admission.Admission(admission.Limits.from_environ(os.environ)))
         arguments += api_credentials(arguments, os.environ)
     sys.argv = [module] + arguments

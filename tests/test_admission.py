@@ -4,6 +4,7 @@ import pytest
 
 from rasa_plugins.action_trouble import timeout_from
 from rasa_plugins.admission import FULL, TOO_FAST, Admission, Limits
+from rasa_plugins.session_length import max_events_from
 
 
 class Clock:
@@ -69,3 +70,10 @@ def test_an_action_timeout_that_is_not_a_positive_number_stops_the_server(value)
     assert timeout_from({}) == 20.0 and timeout_from({"ACTION_TIMEOUT_SECONDS": "2.5"}) == 2.5
     with pytest.raises(SystemExit, match="ACTION_TIMEOUT_SECONDS must be a number of seconds above 0"):
         timeout_from({"ACTION_TIMEOUT_SECONDS": value})
+
+
+@pytest.mark.parametrize("value", ["many", "49", "-300", "3.5"])
+def test_a_session_length_below_fifty_events_or_not_a_number_stops_the_server(value):
+    assert max_events_from({}) == 300 and max_events_from({"SESSION_MAX_EVENTS": "80"}) == 80
+    with pytest.raises(SystemExit, match="SESSION_MAX_EVENTS must be a whole number, at least 50"):
+        max_events_from({"SESSION_MAX_EVENTS": value})

@@ -108,3 +108,52 @@ def test_a_trainee_back_after_the_session_expired_answers_the_same_decision_poin
     assert sum(isinstance(event, SessionStarted) for event in whole.events) == 2
     current_session = run(agent.tracker_store.retrieve(say.sender))  # what Rasa loads per turn
     assert [event.text for event in current_session.events if isinstance(event, UserUttered)] == ["1"]
+
+
+def test_a_long_session_starts_anew_and_the_scenario_goes_on(
+    test_model, action_server_url, run, monkeypatch, tmp_path, session_database_url
+):
+    from rasa.core.agent import Agent
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+    from rasa.utils.endpoints import EndpointConfig
+
+    from rasa_plugins import session_length
+    from trainer.content import load_content
+
+    monkeypatch.setattr(MessageProcessor, "_has_session_expired", MessageProcessor._has_session_expired)  # restored after
+    session_length.install(max_events=50)  # about five decision turns
+    # The SQL tracker store, as served: Rasa's in-memory store keeps only the latest session.
+    agent = Agent.load(str(test_model), action_endpoint=EndpointConfig(action_server_url),
+                       tracker_store=SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db")))
+    sender = f"trainee-{uuid.uuid4()}"
+
+    def say(message):
+        return texts(run(agent.handle_text(message, sender_id=sender)))
+
+    scenario = load_content().scenario("checkpoint_motorbike")
+    say('/set_language{"language": "en"}')
+    say("Cpl Sangare")
+    say("no code")
+    answered = 0
+    for _ in range(2):  # twice through, best answer at each decision point
+        shown, node = say(f'/start_training{{"scenario": "{scenario.id}"}}'), scenario.start
+        while node in scenario.steps:
+            step = scenario.steps[node]
+            assert step.prompt["en"] in shown
+            option = max(step.options, key=lambda o: o.grade)
+            shown = say(f'/choose_option{{"option_id": "{option.id}"}}')
+            assert option.feedback["en"] in shown
+            answered, node = answered + 1, option.next
+        assert "Debrief" in shown
+
+    whole = run(agent.tracker_store.retrieve_full_tracker(sender))
+    assert sum(isinstance(event, SessionStarted) for event in whole.events) >= 3
+    current_session = run(agent.tracker_store.retrieve(sender))  # what Rasa loads per turn
+    assert len(current_session.events) < 50 + 25  # the limit is checked before each message
+    store = ProgressStore(session_database_url)
+    attempts = store.attempts(store.trainee_for("unknown", sender).id)
+    assert [a.status for a in attempts] == ["completed", "completed"]
+    assert sum(len(store.answers(a.id)) for a in attempts) == answered
+    store.engine.dispose()

@@ -1,0 +1,49 @@
+"""A conversation session also ends when it grows long, not only after an hour of silence.
+
+On every message Rasa loads the whole current session from the tracker store, replays it, sends
+it to the action server, and RulePolicy reads its states again for each prediction, so a turn
+costs more the longer the session: one trainee playing scenarios back to back went from 58 ms a
+turn to 450 ms after 300 turns (benchmarks/README.md). Once the session holds
+SESSION_MAX_EVENTS events, the next message starts a new one exactly as after an hour without a
+message: action_session_start carries the slots and an open form over, so the trainee answers
+the decision point still on their screen.
+"""
+from typing import Mapping
+
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+DEFAULT_MAX_EVENTS = 300  # about 30 decision turns; a new session costs one action-server call
+
+
+def max_events_from(environ: Mapping[str, str]) -> int:
+    raw = environ.get("SESSION_MAX_EVENTS") or str(DEFAULT_MAX_EVENTS)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 50:  # fewer would start a session every few turns
+        raise SystemExit(f"serve: SESSION_MAX_EVENTS must be a whole number, at least 50, not {raw!r}")
+    return value
+
+
+def events_in_session(tracker: DialogueStateTracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, SessionStarted):
+            break
+        count += 1
+    return count
+
+
+def install(max_events: int) -> None:
+    """Extend MessageProcessor._has_session_expired, which Rasa asks before each message."""
+    has_session_expired = MessageProcessor._has_session_expired
+
+    def session_over(self, tracker: DialogueStateTracker) -> bool:
+        if has_session_expired(self, tracker):
+            return True
+        return self.domain.session_config.are_sessions_enabled() and events_in_session(tracker) >= max_events
+
+    MessageProcessor._has_session_expired = session_over
