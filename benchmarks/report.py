@@ -1,11 +1,12 @@
-"""Every benchmark in one report: load against bare Rasa, training time, NLU and scoring quality.
+"""Every benchmark in one report: load against bare Rasa, long sessions, training, NLU, grading.
 
     .venv/bin/python benchmarks/report.py [--trainees 50] [--seconds 60] [--think 1-5] [--skip-nlu]
 
-Runs benchmarks/load.py's and benchmarks/training.py's measurements, the grading calibration
-(`python -m trainer calibrate`) and the NLU cross-validation (benchmarks/nlu_crossval.py, about
-ten minutes; --skip-nlu reuses its last result file, dated). Prints each part and writes
-benchmarks/results/report.json with the machine it ran on. About 25 minutes in all.
+Runs the measurements of benchmarks/load.py, session_length.py and training.py, the grading
+calibration (`python -m trainer calibrate`) and the NLU cross-validation
+(benchmarks/nlu_crossval.py, about ten minutes; --skip-nlu reuses its last result file, dated).
+Prints each part and writes benchmarks/results/report.json with the machine it ran on. About 25
+minutes in all.
 """
 import argparse
 import json
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import load, nlu_crossval, training  # noqa: E402
+from benchmarks import load, nlu_crossval, session_length, training  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -67,6 +68,7 @@ def main() -> None:
     started = time.monotonic()
     report = {"machine": machine()}
     report["load"] = load.measure(args.trainees, args.seconds, args.think)
+    report["session_length"] = session_length.measure(90)
     report["training"] = training.measure()
     report["grading"] = calibration()
     report["nlu"] = nlu(args.skip_nlu)
@@ -76,6 +78,7 @@ def main() -> None:
     print(f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}, "
           f"Rasa {m['rasa']}, {m['date']}\n")
     print(load.render(report["load"]), end="\n\n")
+    print(session_length.render(report["session_length"]), end="\n\n")
     print(training.render(report["training"]), end="\n\n")
     grading = report["grading"]
     print(f"Grading typed answers against the team's grades: {grading['count']} answers, "
