@@ -36,7 +36,7 @@ FULL = ("The training server is full right now. Try again in a few minutes.\n"
 class Limits:
     rate_limit_per_minute: float = 30.0
     rate_limit_burst: float = 10.0
-    max_open_sessions: float = 300.0  # above the ~170 a 2-core replica serves (docs/deployment.md)
+    max_open_sessions: float = 300.0  # above the ~210 a 2-core replica serves (docs/deployment.md)
     session_idle_minutes: float = 30.0
 
     @classmethod
