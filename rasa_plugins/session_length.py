@@ -4,9 +4,10 @@ On every message Rasa loads the whole current session from the tracker store, re
 it to the action server, and RulePolicy reads its states again for each prediction, so a turn
 costs more the longer the session: one trainee playing scenarios back to back went from 58 ms a
 turn to 450 ms after 300 turns (benchmarks/README.md). Once the session holds
-SESSION_MAX_EVENTS events, the next message starts a new one exactly as after an hour without a
-message: action_session_start carries the slots and an open form over, so the trainee answers
-the decision point still on their screen.
+SESSION_MAX_EVENTS events and no form is open (between scenarios, not in the middle of one or of
+the profile), the next message starts a new session exactly as after an hour without a message,
+through action_session_start. Waiting for the form to close keeps a scenario's answers in one
+session: an answer's response time is measured from the decision point shown in the same session.
 """
 from typing import Mapping
 
@@ -44,6 +45,7 @@ def install(max_events: int) -> None:
     def session_over(self, tracker: DialogueStateTracker) -> bool:
         if has_session_expired(self, tracker):
             return True
-        return self.domain.session_config.are_sessions_enabled() and events_in_session(tracker) >= max_events
+        return (self.domain.session_config.are_sessions_enabled() and tracker.active_loop_name is None
+                and events_in_session(tracker) >= max_events)
 
     MessageProcessor._has_session_expired = session_over

@@ -110,20 +110,20 @@ def test_a_trainee_back_after_the_session_expired_answers_the_same_decision_poin
     assert [event.text for event in current_session.events if isinstance(event, UserUttered)] == ["1"]
 
 
-def test_a_long_session_starts_anew_and_the_scenario_goes_on(
+def test_a_long_session_starts_anew_between_scenarios_keeping_every_answer(
     test_model, action_server_url, run, monkeypatch, tmp_path, session_database_url
 ):
     from rasa.core.agent import Agent
     from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.events import SessionStarted
+    from rasa.shared.core.events import SessionStarted, UserUttered
     from rasa.utils.endpoints import EndpointConfig
 
     from rasa_plugins import session_length
     from trainer.content import load_content
 
     monkeypatch.setattr(MessageProcessor, "_has_session_expired", MessageProcessor._has_session_expired)  # restored after
-    session_length.install(max_events=50)  # about five decision turns
+    session_length.install(max_events=30)  # less than a scenario: a new session at each scenario start
     # The SQL tracker store, as served: Rasa's in-memory store keeps only the latest session.
     agent = Agent.load(str(test_model), action_endpoint=EndpointConfig(action_server_url),
                        tracker_store=SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db")))
@@ -137,7 +137,7 @@ def test_a_long_session_starts_anew_and_the_scenario_goes_on(
     say("Cpl Sangare")
     say("no code")
     answered = 0
-    for _ in range(2):  # twice through, best answer at each decision point
+    for _ in range(3):  # three times through, best answer at each decision point
         shown, node = say(f'/start_training{{"scenario": "{scenario.id}"}}'), scenario.start
         while node in scenario.steps:
             step = scenario.steps[node]
@@ -149,11 +149,13 @@ def test_a_long_session_starts_anew_and_the_scenario_goes_on(
         assert "Debrief" in shown
 
     whole = run(agent.tracker_store.retrieve_full_tracker(sender))
-    assert sum(isinstance(event, SessionStarted) for event in whole.events) >= 3
+    assert sum(isinstance(event, SessionStarted) for event in whole.events) == 4  # the first, then one per scenario
     current_session = run(agent.tracker_store.retrieve(sender))  # what Rasa loads per turn
-    assert len(current_session.events) < 50 + 25  # the limit is checked before each message
+    [first_message, *_] = [event for event in current_session.events if isinstance(event, UserUttered)]
+    assert first_message.text.startswith("/start_training")  # sessions change between scenarios
     store = ProgressStore(session_database_url)
     attempts = store.attempts(store.trainee_for("unknown", sender).id)
-    assert [a.status for a in attempts] == ["completed", "completed"]
-    assert sum(len(store.answers(a.id)) for a in attempts) == answered
+    assert [a.status for a in attempts] == ["completed"] * 3
+    answers = [answer for attempt in attempts for answer in store.answers(attempt.id)]
+    assert len(answers) == answered and all(answer["response_ms"] is not None for answer in answers)
     store.engine.dispose()
