@@ -15,6 +15,8 @@ from typing import Mapping
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.exceptions import RasaException
 
+from rasa_plugins import setting
+
 logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_action_trouble"
@@ -22,14 +24,8 @@ DEFAULT_TIMEOUT_SECONDS = 20.0
 
 
 def timeout_from(environ: Mapping[str, str]) -> float:
-    raw = environ.get("ACTION_TIMEOUT_SECONDS") or str(DEFAULT_TIMEOUT_SECONDS)
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise SystemExit(f"serve: ACTION_TIMEOUT_SECONDS must be a number of seconds above 0, not {raw!r}")
-    return seconds
+    return setting(environ, "ACTION_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS, float,
+                   lambda seconds: seconds > 0, "a number of seconds above 0")
 
 
 def install(timeout_seconds: float) -> None:

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, fields
 from typing import Callable, Mapping, Optional
 
+from rasa_plugins import setting
 from trainer.scoring import MAX_ANSWER_CHARS
 
 logger = logging.getLogger(__name__)
@@ -41,17 +42,11 @@ class Limits:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Limits":
-        values = {}
-        for field in fields(cls):
-            name = field.name.upper()
-            raw = environ.get(name) or str(field.default)
-            try:
-                values[field.name] = float(raw)
-            except ValueError:
-                values[field.name] = 0.0
-            if not values[field.name] >= 1:
-                raise SystemExit(f"serve: {name} must be a number, at least 1, not {raw!r}")
-        return cls(**values)
+        return cls(**{
+            field.name: setting(environ, field.name.upper(), field.default, float, lambda value: value >= 1,
+                                "a number, at least 1")
+            for field in fields(cls)
+        })  # fmt: skip
 
 
 class Admission:

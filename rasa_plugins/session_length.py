@@ -15,18 +15,15 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rasa_plugins import setting
+
 DEFAULT_MAX_EVENTS = 300  # about 30 decision turns; a new session costs one action-server call
 
 
 def max_events_from(environ: Mapping[str, str]) -> int:
-    raw = environ.get("SESSION_MAX_EVENTS") or str(DEFAULT_MAX_EVENTS)
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 50:  # fewer would start a session every few turns
-        raise SystemExit(f"serve: SESSION_MAX_EVENTS must be a whole number, at least 50, not {raw!r}")
-    return value
+    # fewer than 50 would start a session every few turns
+    return setting(environ, "SESSION_MAX_EVENTS", DEFAULT_MAX_EVENTS, int, lambda value: value >= 50,
+                   "a whole number, at least 50")
 
 
 def events_in_session(tracker: DialogueStateTracker) -> int:
