@@ -113,7 +113,7 @@ def explain(content: Content, language: str, rule_id: Optional[str] = None,
         return None
     parts = [
         f"{localized(r.short, language)} - {localized(r.title, language)}\n"
-        f"{localized(r.explanation, language)}\n({r.source})"
+        f"{localized(r.explanation, language)}\n({localized(r.source, language)})"
         for r in rules[:MAX_RULES_SHOWN]
     ]
     return Message("\n\n".join(parts))

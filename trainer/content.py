@@ -31,7 +31,7 @@ class Rule:
     short: Text  # how feedback cites it, e.g. "Rule 14" / "Règle 14"
     title: Text
     explanation: Text
-    source: str
+    source: Text  # where to read the rule itself, e.g. "ICRC Customary IHL Study, Rule 1"
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ RULES_FILE = {
                     "short": TEXT,
                     "title": TEXT,
                     "explanation": TEXT,
-                    "source": _NONEMPTY,
+                    "source": TEXT,
                 },
             },
         }
