@@ -1,11 +1,14 @@
 # The two commands of the README: `make run` and `make test`.
-.PHONY: run test bootstrap train
+.PHONY: run test lint bootstrap train
 
 run:
 	scripts/run.sh
 
 test:
 	scripts/test.sh
+
+lint:
+	scripts/lint.sh
 
 bootstrap:
 	scripts/bootstrap.sh

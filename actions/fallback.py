@@ -1,4 +1,5 @@
 """Out of scope, abuse and gibberish: a short redirect; twice in a row, the menu."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -22,7 +23,9 @@ class ActionMisunderstood(Action):
     def name(self) -> Text:
         return "action_misunderstood"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         dispatcher.utter_message(response="utter_out_of_scope" if intent == "out_of_scope" else "utter_default")
         if misunderstandings_in_a_row(tracker) >= 2:

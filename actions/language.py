@@ -1,4 +1,5 @@
 """Keep the `language` slot in step with the trainee."""
+
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -6,8 +7,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
+from trainer.db import StoreUnavailable
 from trainer.language import SUPPORTED_LANGUAGES, detect_language
-from trainer.progress import StoreUnavailable
 
 
 class ActionDetectLanguage(Action):
@@ -23,9 +24,7 @@ class ActionDetectLanguage(Action):
     ) -> List[Dict[Text, Any]]:
         if tracker.get_slot("profile") == "complete":
             return []
-        language = _language_from_metadata(tracker) or detect_language(
-            tracker.latest_message.get("text") or ""
-        )
+        language = _language_from_metadata(tracker) or detect_language(tracker.latest_message.get("text") or "")
         if language is None or language == tracker.get_slot("language"):
             return []
         return [SlotSet("language", language)]
@@ -52,7 +51,7 @@ class ActionSetLanguage(Action):
             wanted = "fr" if tracker.get_slot("language") == "en" else "en"
         try:
             trainee = await runtime.trainee(tracker)
-            await runtime.in_thread(runtime.store().update_trainee, trainee.id, language=wanted)
+            await runtime.in_thread(runtime.trainees().update_trainee, trainee.id, language=wanted)
         except StoreUnavailable:
             pass  # the slot still carries the choice for this conversation
         dispatcher.utter_message(text=runtime.content().label("language_set", wanted))

@@ -1,4 +1,5 @@
 """One trainee on several apps: a code made on one app, sent from another, joins them."""
+
 import re
 from typing import Any, Dict, List, Text
 
@@ -8,11 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from trainer.progress import LINK_CODE_ALPHABET, StoreUnavailable, UnknownCode
+from trainer.db import StoreUnavailable
+from trainer.identities import CODE_ALPHABET, UnknownCode
 
 # A code is six characters of the store's alphabet; ordinary words of six letters also match,
 # so every candidate is tried and the unknown ones are skipped.
-_CANDIDATE = re.compile(rf"\b[{LINK_CODE_ALPHABET}]{{6}}\b", re.I)
+_CANDIDATE = re.compile(rf"\b[{CODE_ALPHABET}]{{6}}\b", re.I)
 
 
 class ActionLinkAccount(Action):
@@ -22,11 +24,13 @@ class ActionLinkAccount(Action):
     def name(self) -> Text:
         return "action_link_account"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         given = next(tracker.get_latest_entity_values("link_code"), None)
         text = tracker.latest_message.get("text") or ""
         candidates = [given] if given else [] if text.startswith("/") else _CANDIDATE.findall(text)
-        store = runtime.store()
+        store = runtime.trainees()
         try:
             for candidate in candidates:
                 try:
@@ -37,8 +41,10 @@ class ActionLinkAccount(Action):
                     continue
                 dispatcher.utter_message(response="utter_linked", name=trainee.display_name or "")
                 dispatcher.utter_message(response="utter_menu")
-                return [SlotSet("language", trainee.language),
-                        SlotSet("profile", "complete" if trainee.display_name else "new")]
+                return [
+                    SlotSet("language", trainee.language),
+                    SlotSet("profile", "complete" if trainee.display_name else "new"),
+                ]
             if candidates:
                 dispatcher.utter_message(response="utter_bad_link_code")
                 return []

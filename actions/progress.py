@@ -1,4 +1,5 @@
 """The trainee's own progress."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -7,17 +8,19 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from trainer import coaching
-from trainer.progress import StoreUnavailable
+from trainer.db import StoreUnavailable
 
 
 class ActionShowProgress(Action):
     def name(self) -> Text:
         return "action_show_progress"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         try:
             trainee = await runtime.trainee(tracker)
-            attempts = await runtime.in_thread(runtime.store().attempts, trainee.id)
+            attempts = await runtime.in_thread(runtime.progress().attempts, trainee.id)
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_not_saved")
             return []

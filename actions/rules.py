@@ -1,4 +1,5 @@
 """Explain a rule or a topic of IHL, in or out of a scenario."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -13,16 +14,20 @@ class ActionExplainRule(Action):
     def name(self) -> Text:
         return "action_explain_rule"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         content, language = runtime.content(), runtime.language(tracker)
         explanation = coaching.explain(
-            content, language,
+            content,
+            language,
             rule_id=next(tracker.get_latest_entity_values("rule_id"), None),
             topic=next(tracker.get_latest_entity_values("ihl_topic"), None),
             text=tracker.latest_message.get("text") or "",
-        )  # fmt: skip
+        )
         if explanation is None:
-            dispatcher.utter_message(response="utter_which_rule", buttons=coaching.topic_buttons(content, language))
+            buttons = runtime.buttons(coaching.topic_buttons(content, language))
+            dispatcher.utter_message(response="utter_which_rule", buttons=buttons)
         else:
             dispatcher.utter_message(text=explanation.text)
         return []

@@ -1,14 +1,22 @@
 """What every action shares in one action-server process: the training content (read-only,
-loaded once) and the connection pool of the progress store. Nothing here belongs to a trainee;
-a trainee's state lives in their tracker's slots and in the database."""
+loaded once), the grader, and the progress database with its connection pool. Nothing here
+belongs to a trainee; a trainee's state lives in their tracker's slots and in the database."""
+
 import asyncio
+import json
 from functools import lru_cache
-from typing import Any, Callable, Dict, Optional, Text, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, TypeVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from trainer.content import Content, load_content
-from trainer.progress import ProgressStore, TraineeInfo
+from trainer import settings
+from trainer.coaching import Button, Message
+from trainer.content import Content
+from trainer.content_loader import load_content
+from trainer.db import Database
+from trainer.identities import TraineeInfo, Trainees
+from trainer.progress import ProgressStore
 from trainer.scoring import Scorer
 
 T = TypeVar("T")
@@ -25,8 +33,16 @@ def scorer() -> Scorer:
 
 
 @lru_cache(maxsize=1)
-def store() -> ProgressStore:
-    return ProgressStore()
+def database() -> Database:
+    return Database()
+
+
+def progress() -> ProgressStore:
+    return ProgressStore(database())
+
+
+def trainees() -> Trainees:
+    return Trainees(database())
 
 
 async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -39,11 +55,11 @@ def channel_of(tracker: Tracker) -> Text:
 
 
 async def trainee(tracker: Tracker) -> TraineeInfo:
-    return await in_thread(store().trainee_for, channel_of(tracker), tracker.sender_id)
+    return await in_thread(trainees().trainee_for, channel_of(tracker), tracker.sender_id)
 
 
 def language(tracker: Tracker) -> Text:
-    return tracker.get_slot("language") or "en"
+    return tracker.get_slot("language") or settings.DEFAULT_LANGUAGE
 
 
 def changed(tracker: Tracker, slots: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -55,3 +71,16 @@ def changed(tracker: Tracker, slots: Dict[Text, Any]) -> Dict[Text, Any]:
 def attempt_id(tracker: Tracker) -> Optional[int]:
     value = tracker.get_slot("attempt_id")
     return int(value) if value is not None else None
+
+
+def payload(intent: Text, entities: Optional[Dict[Text, Text]] = None) -> Text:
+    """A button's payload: Rasa reads "/intent{json}" as that intent with those entities."""
+    return f"/{intent}{json.dumps(dict(entities)) if entities else ''}"
+
+
+def buttons(items: Sequence[Button]) -> List[Dict[Text, Text]]:
+    return [{"title": button.title, "payload": payload(button.intent, dict(button.entities))} for button in items]
+
+
+def say(dispatcher: CollectingDispatcher, message: Message) -> None:
+    dispatcher.utter_message(text=message.text, buttons=buttons(message.buttons))

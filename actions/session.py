@@ -1,4 +1,5 @@
 """A new session that carries on where the last one stopped."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -17,7 +18,9 @@ class ActionSessionStart(Action):
     def name(self) -> Text:
         return "action_session_start"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         carried = [SlotSet(name, value) for name, value in tracker.slots.items() if value is not None]
         form = (tracker.active_loop or {}).get("name")
         return [SessionStarted(), *carried, *([ActiveLoop(form)] if form else []), ActionExecuted("action_listen")]

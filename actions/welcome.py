@@ -1,4 +1,5 @@
 """First contact, the profile form, returning trainees and the menu."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -8,15 +9,15 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from trainer.content import localized
-from trainer.progress import StoreUnavailable, UnknownCode
+from trainer.db import StoreUnavailable
+from trainer.identities import UnknownCode
 from trainer.text import printable
-
 
 # Payloads with entities are built here: inside domain responses their braces would be read
 # as template placeholders.
 LANGUAGE_BUTTONS = [
-    {"title": "Français", "payload": '/set_language{"language": "fr"}'},
-    {"title": "English", "payload": '/set_language{"language": "en"}'},
+    {"title": "Français", "payload": runtime.payload("set_language", {"language": "fr"})},
+    {"title": "English", "payload": runtime.payload("set_language", {"language": "en"})},
 ]
 
 
@@ -26,11 +27,13 @@ class ActionWelcome(Action):
     def name(self) -> Text:
         return "action_welcome"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         try:
             trainee = await runtime.trainee(tracker)
             attempt = (
-                await runtime.in_thread(runtime.store().active_attempt, trainee.id) if trainee.display_name else None
+                await runtime.in_thread(runtime.progress().active_attempt, trainee.id) if trainee.display_name else None
             )
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_greet")
@@ -68,7 +71,7 @@ class ValidateOnboardingForm(FormValidationAction):
             return {"enrolment_code": "none"}
         try:
             trainee = await runtime.trainee(tracker)
-            cohort = await runtime.in_thread(runtime.store().enrol, trainee.id, code)
+            cohort = await runtime.in_thread(runtime.trainees().enrol, trainee.id, code)
         except UnknownCode:
             dispatcher.utter_message(response="utter_bad_code")
             return {"enrolment_code": None}
@@ -83,13 +86,17 @@ class ActionCompleteOnboarding(Action):
     def name(self) -> Text:
         return "action_complete_onboarding"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         try:
             trainee = await runtime.trainee(tracker)
             await runtime.in_thread(
-                runtime.store().update_trainee, trainee.id,
-                display_name=tracker.get_slot("trainee_name"), language=runtime.language(tracker),
-            )  # fmt: skip
+                runtime.trainees().update_trainee,
+                trainee.id,
+                display_name=tracker.get_slot("trainee_name"),
+                language=runtime.language(tracker),
+            )
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_not_saved")
         dispatcher.utter_message(response="utter_welcome_back", name=tracker.get_slot("trainee_name") or "")
@@ -101,6 +108,8 @@ class ActionShowMenu(Action):
     def name(self) -> Text:
         return "action_show_menu"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_menu")
         return []

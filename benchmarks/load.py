@@ -13,6 +13,7 @@ p50/p95/p99, turns per second, errors, our p95 over the baseline's and the peak 
 server process, as a table and in benchmarks/results/load.json. Every answer our trainees saw
 acknowledged is then looked up in the progress database.
 """
+
 import argparse
 import asyncio
 import json
@@ -36,10 +37,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
-from tests.processes import (  # noqa: E402
-    LIMITS_FOR_ROBOTS, RASA_READY_LINE, ServerProcess, free_port, start_action_server, start_rasa_server, trained_model,
+from harness.processes import (  # noqa: E402
+    LIMITS_FOR_ROBOTS,
+    RASA_READY_LINE,
+    ServerProcess,
+    free_port,
+    start_action_server,
+    start_rasa_server,
+    trained_model,
 )
-from trainer.content import load_content  # noqa: E402
+from trainer.content_loader import load_content  # noqa: E402
+from trainer.db import Database  # noqa: E402
+from trainer.identities import Trainees  # noqa: E402
 from trainer.progress import ProgressStore  # noqa: E402
 
 REQUEST_TIMEOUT = 60  # seconds; a slower answer counts as an error
@@ -74,8 +83,16 @@ class Phase:
 class Trainee:
     """One simulated trainee: sends a message, waits for the whole answer, times it."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, sender: str, phase: Phase,
-                 think: Optional[tuple], deadline: float, rng: random.Random):
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        sender: str,
+        phase: Phase,
+        think: Optional[tuple],
+        deadline: float,
+        rng: random.Random,
+    ):
         self.session, self.url, self.sender, self.phase = session, url, sender, phase
         self.think, self.deadline, self.rng = think, deadline, rng
 
@@ -88,8 +105,9 @@ class Trainee:
             await asyncio.sleep(self.rng.uniform(*self.think))
         started = time.monotonic()
         try:
-            async with self.session.post(f"{self.url}/webhooks/rest/webhook",
-                                         json={"sender": self.sender, "message": message}) as reply:
+            async with self.session.post(
+                f"{self.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": message}
+            ) as reply:
                 if reply.status != 200:
                     self.phase.errors[f"HTTP {reply.status}"] += 1
                     return None
@@ -154,8 +172,9 @@ async def chat_simply(trainee: Trainee, number: int, _content) -> None:
         turn += 1
 
 
-async def drive(url: str, phase: Phase, trainees: int, seconds: float, think: Optional[tuple],
-                behaviour: Callable, content=None) -> Phase:
+async def drive(
+    url: str, phase: Phase, trainees: int, seconds: float, think: Optional[tuple], behaviour: Callable, content=None
+) -> Phase:
     """`trainees` at once for `seconds`; each finishes the turn under way when time is up."""
     run = uuid.uuid4().hex[:8]
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
@@ -163,10 +182,14 @@ async def drive(url: str, phase: Phase, trainees: int, seconds: float, think: Op
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         started = time.monotonic()
         deadline = started + seconds
-        await asyncio.gather(*(
-            behaviour(Trainee(session, url, f"load-{run}-{n}", phase, think, deadline, random.Random(n)), n, content)
-            for n in range(trainees)
-        ))  # fmt: skip
+        await asyncio.gather(
+            *(
+                behaviour(
+                    Trainee(session, url, f"load-{run}-{n}", phase, think, deadline, random.Random(n)), n, content
+                )
+                for n in range(trainees)
+            )
+        )
         phase.seconds = time.monotonic() - started
     return phase
 
@@ -185,8 +208,14 @@ def bare_rasa(workdir: Path, log_dir: Path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false")
     started = time.monotonic()
     with open(log_dir / "baseline-init.log", "wb") as log:
-        subprocess.run([sys.executable, "-m", "compat", "rasa", "init", "--no-prompt", "--init-dir", str(workdir)],
-                       cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "compat", "rasa", "init", "--no-prompt", "--init-dir", str(workdir)],
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
+        )
     training_seconds = time.monotonic() - started
     (workdir / "credentials.yml").write_text("rest:\n")
     (workdir / "endpoints.yml").write_text(
@@ -194,26 +223,43 @@ def bare_rasa(workdir: Path, log_dir: Path):
     )
     port = free_port()
     server = ServerProcess(
-        [sys.executable, "-m", "compat", "rasa", "run", "--model", "models", "--port", str(port),
-         "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
-        ready_url=f"http://127.0.0.1:{port}/", log=log_dir / "baseline-rasa.log", cwd=workdir,
-        env={"PYTHONPATH": str(ROOT), **LIMITS_FOR_ROBOTS}, ready_log_line=RASA_READY_LINE,
-    ).wait_ready(timeout=240)  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "compat",
+            "rasa",
+            "run",
+            "--model",
+            "models",
+            "--port",
+            str(port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            "endpoints.yml",
+        ],
+        ready_url=f"http://127.0.0.1:{port}/",
+        log=log_dir / "baseline-rasa.log",
+        cwd=workdir,
+        env={"PYTHONPATH": str(ROOT), **LIMITS_FOR_ROBOTS},
+        ready_log_line=RASA_READY_LINE,
+    ).wait_ready(timeout=240)
     return server, f"http://127.0.0.1:{port}", training_seconds
 
 
 def unrecorded_answers(database_url: str, acknowledged: List[tuple]) -> int:
     """Answers a trainee saw acknowledged that the progress database does not hold."""
-    store = ProgressStore(database_url)
+    db = Database(database_url)
+    store, people = ProgressStore(db), Trainees(db)
     try:
         recorded = set()
         for sender in {item[0] for item in acknowledged}:
-            trainee = store.trainee_for("rest", sender)
+            trainee = people.trainee_for("rest", sender)
             for attempt in store.attempts(trainee.id):
                 recorded |= {(sender, attempt.scenario_id, a["step"], a["option"]) for a in store.answers(attempt.id)}
         return sum(item not in recorded for item in acknowledged)
     finally:
-        store.engine.dispose()
+        db.close()
 
 
 def think_range(text: str) -> tuple:
@@ -225,8 +271,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trainees", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60, help="length of each measured phase")
-    parser.add_argument("--think", type=think_range, default=(1.0, 5.0),
-                        help="think time between turns when it is on, in seconds: LOW-HIGH")
+    parser.add_argument(
+        "--think",
+        type=think_range,
+        default=(1.0, 5.0),
+        help="think time between turns when it is on, in seconds: LOW-HIGH",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
     args = parser.parse_args()
     report = measure(args.trainees, args.seconds, args.think)
@@ -288,23 +338,26 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
 
 def render(report: dict) -> str:
     lines = [
-        f"Load: {report['trainees']} trainees, {report['seconds_per_phase']:g} s per phase, "
-        f"{report['cores']} cores",
+        f"Load: {report['trainees']} trainees, {report['seconds_per_phase']:g} s per phase, {report['cores']} cores",
         f"{'assistant':11}{'think':22}{'turns':>7}{'turns/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
         f"{'errors':>8}{'scenarios':>10}",
     ]
     for row in report["phases"]:
-        lines.append(f"{row['assistant']:11}{row['think']:22}{row['turns']:>7}{row['turns_per_second']:>9}"
-                     f"{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}{row['errors']:>8}"
-                     f"{row['scenarios_finished'] if row['assistant'] == 'ours' else '':>10}")
+        lines.append(
+            f"{row['assistant']:11}{row['think']:22}{row['turns']:>7}{row['turns_per_second']:>9}"
+            f"{row['p50_ms']:>8}{row['p95_ms']:>8}{row['p99_ms']:>8}{row['errors']:>8}"
+            f"{row['scenarios_finished'] if row['assistant'] == 'ours' else '':>10}"
+        )
     for think, ratio in report["p95_ratio_ours_over_bare"].items():
         lines.append(f"p95 ours / bare rasa, {think}: {ratio}")
     for row in report["phases"]:
         if row.get("error_kinds"):
             lines.append(f"errors, {row['assistant']}, {row['think']}: {row['error_kinds']}")
         if "answers_not_recorded" in row:
-            lines.append(f"answers acknowledged, {row['think']}: {row['acknowledged_answers']}, "
-                         f"not in the progress database: {row['answers_not_recorded']}")
+            lines.append(
+                f"answers acknowledged, {row['think']}: {row['acknowledged_answers']}, "
+                f"not in the progress database: {row['answers_not_recorded']}"
+            )
     for process, mib in report["peak_memory_mib"].items():
         lines.append(f"peak memory, {process}: {mib} MiB")
     lines.append(f"bare rasa (rasa init) training: {report['bare_rasa_training_seconds']} s")

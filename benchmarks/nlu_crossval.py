@@ -7,6 +7,7 @@ folds) and parses the held-out examples. An example's language is the one traine
 detects (short messages with no sign, like "1" or "ok", count for both). Prints a table and
 writes benchmarks/results/nlu_crossval.json.
 """
+
 import argparse
 import asyncio
 import json
@@ -71,11 +72,13 @@ async def evaluate(folds: int, config: Path, seed: int) -> dict:
                 text = example.get("text")
                 parsed = await agent.parse_message(text)
                 # Annotations keep the text as typed ("francais"); the pipeline maps synonyms ("fr").
-                gold = {(e["entity"], data.entity_synonyms.get(e.get("value"), e.get("value")))
-                        for e in example.get("entities") or []}
+                gold = {
+                    (e["entity"], data.entity_synonyms.get(e.get("value"), e.get("value")))
+                    for e in example.get("entities") or []
+                }
                 predicted = {(e["entity"], e.get("value")) for e in parsed.get("entities") or []}
                 language = detect_language(text)
-                for lang in ([language] if language else ["en", "fr"]):
+                for lang in [language] if language else ["en", "fr"]:
                     results.append((lang, example.get("intent"), parsed["intent"]["name"], gold, predicted, text))
             print(f"fold {index + 1}/{folds} done", file=sys.stderr)
     report = {"folds": folds, "config": config.name, "seconds": round(time.monotonic() - started, 1)}
@@ -99,12 +102,16 @@ async def evaluate(folds: int, config: Path, seed: int) -> dict:
 
 
 def render(report: dict) -> str:
-    lines = [f"NLU cross-validation, {report['folds']} folds, {report['config']} ({report['seconds']} s)",
-             f"{'language':10}{'examples':>10}{'intent macro F1':>18}{'accuracy':>10}{'entity F1':>11}"]
+    lines = [
+        f"NLU cross-validation, {report['folds']} folds, {report['config']} ({report['seconds']} s)",
+        f"{'language':10}{'examples':>10}{'intent macro F1':>18}{'accuracy':>10}{'entity F1':>11}",
+    ]
     for language in ("en", "fr"):
         row = report[language]
-        lines.append(f"{language:10}{row['examples']:>10}{row['intent_macro_f1']:>18.3f}"
-                     f"{row['intent_accuracy']:>10.3f}{row['entity_f1']:>11.3f}")
+        lines.append(
+            f"{language:10}{row['examples']:>10}{row['intent_macro_f1']:>18.3f}"
+            f"{row['intent_accuracy']:>10.3f}{row['entity_f1']:>11.3f}"
+        )
     for language in ("en", "fr"):
         weakest = sorted(report[language]["intent_f1"].items(), key=lambda kv: kv[1])[:6]
         lines.append(f"weakest intents ({language}): " + ", ".join(f"{k} {v:.2f}" for k, v in weakest))

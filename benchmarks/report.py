@@ -8,6 +8,7 @@ calibration (`python -m trainer calibrate`) and the NLU cross-validation
 Prints each part and writes benchmarks/results/report.json with the machine it ran on. About 25
 minutes in all.
 """
+
 import argparse
 import json
 import os
@@ -29,28 +30,46 @@ RESULTS = ROOT / "benchmarks" / "results"
 def machine() -> dict:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "")
-    memory_kib = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                       if line.startswith("MemTotal:")), 0)  # fmt: skip
+    memory_kib = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        ),
+        0,
+    )
     from rasa import __version__ as rasa_version
 
-    return {"cores": os.cpu_count(), "cpu": model, "memory_gib": round(memory_kib / 2**20, 1),
-            "python": platform.python_version(), "rasa": rasa_version,
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}  # fmt: skip
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "python": platform.python_version(),
+        "rasa": rasa_version,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def calibration() -> dict:
     result = subprocess.run(
         [sys.executable, "-m", "trainer", "calibrate", "tests/data/graded_answers.jsonl", "--json"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout)
 
 
 def nlu(skip: bool) -> dict:
     out = RESULTS / "nlu_crossval.json"
     if not skip:
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "nlu_crossval.py")], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "nlu_crossval.py")],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     if not out.exists():
         sys.exit("report: no NLU result yet; run without --skip-nlu")
     report = json.loads(out.read_text())
@@ -75,14 +94,18 @@ def main() -> None:
     report["seconds"] = round(time.monotonic() - started)
 
     m = report["machine"]
-    print(f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}, "
-          f"Rasa {m['rasa']}, {m['date']}\n")
+    print(
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}, "
+        f"Rasa {m['rasa']}, {m['date']}\n"
+    )
     print(load.render(report["load"]), end="\n\n")
     print(session_length.render(report["session_length"]), end="\n\n")
     print(training.render(report["training"]), end="\n\n")
     grading = report["grading"]
-    print(f"Grading typed answers against the team's grades: {grading['count']} answers, "
-          f"quadratic weighted kappa {grading['kappa']:.3f}, exact agreement {grading['exact']:.3f}\n")
+    print(
+        f"Grading typed answers against the team's grades: {grading['count']} answers, "
+        f"quadratic weighted kappa {grading['kappa']:.3f}, exact agreement {grading['exact']:.3f}\n"
+    )
     print(nlu_crossval.render(report["nlu"]) + f" (measured {report['nlu']['measured']})")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "report.json").write_text(json.dumps(report, indent=2))

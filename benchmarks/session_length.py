@@ -9,6 +9,7 @@ back to back (load.py's trainee, no think time) for the same time. Reports the m
 of each block of 50 turns and the last block's median over the first's, as a table and in
 benchmarks/results/session_length.json.
 """
+
 import argparse
 import asyncio
 import json
@@ -22,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.load import Phase, drive, play_scenarios  # noqa: E402
-from tests.processes import start_action_server, start_rasa_server, trained_model  # noqa: E402
-from trainer.content import load_content  # noqa: E402
+from harness.processes import start_action_server, start_rasa_server, trained_model  # noqa: E402
+from trainer.content_loader import load_content  # noqa: E402
 
 BLOCK = 50  # turns
 SETTINGS = {"limit (default)": {}, "no limit": {"SESSION_MAX_EVENTS": str(10**9)}}
@@ -44,11 +45,16 @@ def measure(seconds: float) -> dict:
                     phase = asyncio.run(drive(url, Phase(name), 1, seconds, None, play_scenarios, content))
                 finally:
                     rasa_server.stop()
-                medians = [round(float(numpy.median(phase.latencies[i:i + BLOCK])) * 1000)
-                           for i in range(0, len(phase.latencies) - BLOCK + 1, BLOCK)]  # fmt: skip
-                rows[name] = {"turns": len(phase.latencies), "errors": sum(phase.errors.values()),
-                              "median_ms_per_block": medians,
-                              "last_over_first": round(medians[-1] / medians[0], 2) if medians else None}  # fmt: skip
+                medians = [
+                    round(float(numpy.median(phase.latencies[i : i + BLOCK])) * 1000)
+                    for i in range(0, len(phase.latencies) - BLOCK + 1, BLOCK)
+                ]
+                rows[name] = {
+                    "turns": len(phase.latencies),
+                    "errors": sum(phase.errors.values()),
+                    "median_ms_per_block": medians,
+                    "last_over_first": round(medians[-1] / medians[0], 2) if medians else None,
+                }
         finally:
             action_server.stop()
     return {"seconds": seconds, "block_turns": BLOCK, "sessions": rows}
@@ -58,8 +64,10 @@ def render(report: dict) -> str:
     lines = [f"One trainee, {report['seconds']:g} s each; median ms per block of {report['block_turns']} turns"]
     for name, row in report["sessions"].items():
         blocks = " ".join(str(ms) for ms in row["median_ms_per_block"])
-        lines.append(f"{name:16} turns {row['turns']:>5}  errors {row['errors']}  last/first {row['last_over_first']}"
-                     f"  blocks: {blocks}")
+        lines.append(
+            f"{name:16} turns {row['turns']:>5}  errors {row['errors']}  last/first {row['last_over_first']}"
+            f"  blocks: {blocks}"
+        )
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ and times scripts/train.py there, as `make run` runs it:
    lookup and synonyms): Rasa retrains what the changed data feeds, reusing its cache.
 Prints a table and writes benchmarks/results/training.json.
 """
+
 import json
 import os
 import shutil
@@ -24,8 +25,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 # compat, as `python -m compat rasa` runs it, loads rasa_plugins, which reads trainer.
-COPIED = ["config.yml", "domain.yml", "data", "content", "requirements/lock.txt", "scripts/train.py", "compat",
-          "rasa_plugins", "trainer"]
+COPIED = [
+    "config.yml",
+    "domain.yml",
+    "data",
+    "content",
+    "requirements/lock.txt",
+    "scripts/train.py",
+    "compat",
+    "rasa_plugins",
+    "trainer",
+]
 SCENARIO = "checkpoint_motorbike"
 NEW_NAME = "night checkpoint"
 
@@ -33,8 +43,13 @@ NEW_NAME = "night checkpoint"
 def timed_training(project: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(project), RASA_TELEMETRY_ENABLED="false")
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "scripts/train.py"], cwd=project, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(
+        [sys.executable, "scripts/train.py"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = round(time.monotonic() - started, 1)
     if result.returncode != 0:
         sys.exit(f"training failed:\n{result.stderr[-4000:]}")
@@ -52,13 +67,16 @@ def change_feedback(project: Path) -> None:
     def edit(scenario):
         option = next(iter(scenario["steps"].values()))["options"][0]
         option["feedback"]["en"] += " Edited."
+
     edit_scenario(project, edit)
 
 
 def add_scenario_name(project: Path) -> None:
     nlu = project / "data" / "nlu"
-    for path, entry in ((nlu / "lookups.yml", "  - lookup: scenario\n    examples: |\n"),
-                        (nlu / "synonyms.yml", f"  - synonym: {SCENARIO}\n    examples: |\n")):
+    for path, entry in (
+        (nlu / "lookups.yml", "  - lookup: scenario\n    examples: |\n"),
+        (nlu / "synonyms.yml", f"  - synonym: {SCENARIO}\n    examples: |\n"),
+    ):
         text = path.read_text(encoding="utf-8")
         assert entry in text, f"the benchmark no longer matches {path.name}"
         path.write_text(text.replace(entry, f"{entry}      - {NEW_NAME}\n"), encoding="utf-8")
@@ -87,8 +105,7 @@ def measure() -> dict:
 
 
 def render(report: dict) -> str:
-    lines = [f"Training the shipped model (config.yml), {report['cores']} cores",
-             f"{'change':48}{'seconds':>9}  model"]
+    lines = [f"Training the shipped model (config.yml), {report['cores']} cores", f"{'change':48}{'seconds':>9}  model"]
     for change, run in report["runs"].items():
         lines.append(f"{change:48}{run['seconds']:>9}  {'trained' if run['retrained'] else 'reused'}")
     return "\n".join(lines)

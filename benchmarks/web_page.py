@@ -7,14 +7,22 @@ browser profile, so nothing is cached. As a baseline measured in the same run, t
 the bare page (HTML and CSS, no widget) is reported too, and the first-message time as a ratio
 of it. Writes benchmarks/results/web_page.json.
 """
+
 import argparse
 import json
 import statistics
 import time
 from pathlib import Path
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def measure(browser, url: str, wait_for_bot: bool) -> dict:
@@ -57,12 +65,17 @@ def main() -> None:
         "baseline_bare_load_s_median": round(statistics.median(r["loaded_s"] for r in bare_runs), 3),
     }
     report["first_message_over_baseline"] = round(
-        report["first_bot_message_s_median"] / max(report["baseline_bare_load_s_median"], 1e-3), 1)
+        report["first_bot_message_s_median"] / max(report["baseline_bare_load_s_median"], 1e-3), 1
+    )
     print(f"page transferred:           {report['page_bytes_transferred'] / 1024:.0f} KiB (target < 1024 KiB)")
-    print(f"first bot message (median): {report['first_bot_message_s_median']:.2f} s (max "
-          f"{report['first_bot_message_s_max']:.2f} s; target < 3 s)")
-    print(f"baseline bare load:         {report['baseline_bare_load_s_median']:.3f} s "
-          f"(first message = {report['first_message_over_baseline']}x baseline)")
+    print(
+        f"first bot message (median): {report['first_bot_message_s_median']:.2f} s (max "
+        f"{report['first_bot_message_s_max']:.2f} s; target < 3 s)"
+    )
+    print(
+        f"baseline bare load:         {report['baseline_bare_load_s_median']:.3f} s "
+        f"(first message = {report['first_message_over_baseline']}x baseline)"
+    )
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / "web_page.json").write_text(json.dumps(report, indent=2))

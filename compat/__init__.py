@@ -8,6 +8,7 @@ event-type fixes (costs the load benchmark found), and the project's guards in f
 (rasa_plugins.admission, rasa_plugins.action_trouble, rasa_plugins.session_length); only there,
 since importing Rasa's core loads TensorFlow.
 """
+
 import os
 
 

@@ -1,26 +1,28 @@
 """Run a Python module as a program with compat's fixes applied first.
 
-    python -m compat rasa run --credentials credentials.yml ...
-    python -m compat rasa_sdk --actions actions --port 5055
+python -m compat rasa run --credentials credentials.yml ...
+python -m compat rasa_sdk --actions actions --port 5055
 """
-import os
+
 import runpy
 import sys
-from typing import List, Mapping
+from typing import List
 
 import compat
+from trainer import settings
 
 
-def api_credentials(arguments: List[str], environ: Mapping[str, str]) -> List[str]:
+def api_credentials(arguments: List[str]) -> List[str]:
     """Rasa's options for the HTTP API's token and JWT secret, from the environment: added to
     the arguments in this process, they never show in the command line other users can list."""
     if "--enable-api" not in arguments:
         return []
+    token, jwt_secret, jwt_method = settings.rasa_api_credentials()
     options = []
-    if environ.get("RASA_API_TOKEN"):
-        options += ["--auth-token", environ["RASA_API_TOKEN"]]
-    if environ.get("RASA_JWT_SECRET"):
-        options += ["--jwt-secret", environ["RASA_JWT_SECRET"], "--jwt-method", environ.get("RASA_JWT_METHOD", "HS256")]
+    if token:
+        options += ["--auth-token", token]
+    if jwt_secret:
+        options += ["--jwt-secret", jwt_secret, "--jwt-method", jwt_method]
     return options
 
 
@@ -36,10 +38,10 @@ def main() -> None:
 
         action_response.apply()
         event_types.apply()
-        action_trouble.install(action_trouble.timeout_from(os.environ))
-        session_length.install(session_length.max_events_from(os.environ))
-        admission.install(admission.Admission(admission.Limits.from_environ(os.environ)))
-        arguments += api_credentials(arguments, os.environ)
+        action_trouble.install(settings.action_timeout_seconds())
+        session_length.install(settings.session_max_events())
+        admission.install(admission.Admission(admission.Limits.from_environ()))
+        arguments += api_credentials(arguments)
     sys.argv = [module] + arguments
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

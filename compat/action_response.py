@@ -6,6 +6,7 @@ check costs more than the rest of a turn: the load benchmark's profile of the Ra
 40% of its CPU there. Responses are still validated as ``jsonschema.validate`` does it, with
 Rasa's error text, by a validator whose schema was checked once per process.
 """
+
 from functools import lru_cache
 from typing import Any, Dict, Text
 
@@ -41,4 +42,7 @@ def validate_action_result(self, result: Dict[Text, Any]) -> bool:
 def apply() -> None:
     from rasa.core.actions.action import RemoteAction
 
+    from compat.versions import RASA, written_for
+
+    written_for(RASA, __name__)
     RemoteAction._validate_action_result = validate_action_result

@@ -7,6 +7,7 @@ name-to-class table is kept; a name not in it (an event class defined after the 
 built, or an unknown name) goes to Rasa's own lookup, which refreshes the table or raises as
 before.
 """
+
 from typing import Dict, Optional, Text, Type
 
 from rasa.shared.core.events import Event
@@ -33,4 +34,7 @@ def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> O
 
 
 def apply() -> None:
+    from compat.versions import RASA, written_for
+
+    written_for(RASA, __name__)
     Event.resolve_by_type = staticmethod(resolve_by_type)

@@ -7,6 +7,7 @@ channel dies and browsers report "Invalid frame header". Newer sanic releases wr
 in a task; rasa pins sanic 21.12, so we give that one module an ``asyncio`` whose ``wait`` does
 the wrapping, and leave the rest of asyncio (and every other module) alone.
 """
+
 import asyncio
 import sys
 import types
@@ -24,6 +25,9 @@ def apply() -> bool:
         return False
     from sanic.server.websockets import impl
 
+    from compat.versions import SANIC, written_for
+
+    written_for(SANIC, __name__)
     if getattr(impl.asyncio, "wait", None) is wait_scheduling_coroutines:
         return True
     patched_asyncio = types.ModuleType("asyncio")

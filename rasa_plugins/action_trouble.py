@@ -7,35 +7,32 @@ by ACTION_TIMEOUT_SECONDS (Rasa's own limit is five minutes) and a failure sends
 keeps the state consistent: the trainee resends the answer, and the action server records an
 answer it already took only once.
 """
+
 import asyncio
 import logging
 import weakref
-from typing import Mapping
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.exceptions import RasaException
 
-from rasa_plugins import setting
+from compat.versions import RASA, written_for
 
 logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_action_trouble"
-DEFAULT_TIMEOUT_SECONDS = 20.0
-
-
-def timeout_from(environ: Mapping[str, str]) -> float:
-    return setting(environ, "ACTION_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS, float,
-                   lambda seconds: seconds > 0, "a number of seconds above 0")
 
 
 def install(timeout_seconds: float) -> None:
     """Wrap RemoteAction.run (form validation goes through it too)."""
+    written_for(RASA, __name__)
     call_action_server = RemoteAction.run
     apologised = weakref.WeakSet()  # output channels are made per incoming message
 
     async def run(self, output_channel, nlg, tracker, domain):
         try:
-            return await asyncio.wait_for(call_action_server(self, output_channel, nlg, tracker, domain), timeout_seconds)
+            return await asyncio.wait_for(
+                call_action_server(self, output_channel, nlg, tracker, domain), timeout_seconds
+            )
         except ActionExecutionRejection:  # a form refusing a slot: the normal flow
             raise
         except Exception as error:

@@ -14,39 +14,42 @@ MAX_OPEN_SESSIONS open, a new sender is told the server is full. The refusals ar
 French: the trainee's language is in the tracker, and reading it would cost the database query
 the limit is there to save. Counts are per Rasa server process (see docs/deployment.md).
 """
+
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Callable, Mapping, Optional
 
-from rasa_plugins import setting
-from trainer.scoring import MAX_ANSWER_CHARS
+from trainer.settings import ADMISSION_DEFAULTS, MAX_ANSWER_CHARS, admission_limits
 
 logger = logging.getLogger(__name__)
 
-TOO_FAST = ("Too many messages at once. Wait a few seconds, then send your last one again.\n"
-            "Trop de messages à la fois. Attendez quelques secondes, puis renvoyez le dernier.")
-TOO_LONG = (f"That message is too long (over {MAX_ANSWER_CHARS} characters). Send a shorter one.\n"
-            f"Message trop long (plus de {MAX_ANSWER_CHARS} caractères). Envoyez-en un plus court.")
-FULL = ("The training server is full right now. Try again in a few minutes.\n"
-        "Le serveur d'entraînement est complet pour le moment. Réessayez dans quelques minutes.")
+TOO_FAST = (
+    "Too many messages at once. Wait a few seconds, then send your last one again.\n"
+    "Trop de messages à la fois. Attendez quelques secondes, puis renvoyez le dernier."
+)
+TOO_LONG = (
+    f"That message is too long (over {MAX_ANSWER_CHARS} characters). Send a shorter one.\n"
+    f"Message trop long (plus de {MAX_ANSWER_CHARS} caractères). Envoyez-en un plus court."
+)
+FULL = (
+    "The training server is full right now. Try again in a few minutes.\n"
+    "Le serveur d'entraînement est complet pour le moment. Réessayez dans quelques minutes."
+)
 
 
 @dataclass(frozen=True)
 class Limits:
-    rate_limit_per_minute: float = 30.0
-    rate_limit_burst: float = 10.0
-    max_open_sessions: float = 300.0  # above the ~210 a 2-core replica serves (docs/deployment.md)
-    session_idle_minutes: float = 30.0
+    rate_limit_per_minute: float = ADMISSION_DEFAULTS["rate_limit_per_minute"]
+    rate_limit_burst: float = ADMISSION_DEFAULTS["rate_limit_burst"]
+    max_open_sessions: float = ADMISSION_DEFAULTS["max_open_sessions"]
+    session_idle_minutes: float = ADMISSION_DEFAULTS["session_idle_minutes"]
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> "Limits":
-        return cls(**{
-            field.name: setting(environ, field.name.upper(), field.default, float, lambda value: value >= 1,
-                                "a number, at least 1")
-            for field in fields(cls)
-        })  # fmt: skip
+    def from_environ(cls, environ: Optional[Mapping[str, str]] = None) -> "Limits":
+        """The limits the environment sets (trainer.settings), the process's by default."""
+        return cls(**admission_limits(environ))
 
 
 class Admission:
@@ -55,7 +58,7 @@ class Admission:
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
         self.limits = limits
         self.clock = clock
-        self._senders: "OrderedDict[str, list]" = OrderedDict()  # sender -> [tokens, last seen], oldest first
+        self._senders: OrderedDict[str, list] = OrderedDict()  # sender -> [tokens, last seen], oldest first
 
     def admit(self, sender: str) -> Optional[str]:
         now = self.clock()
@@ -91,6 +94,9 @@ def install(admission: Admission) -> None:
     """Put the gate in front of Agent.handle_message, where every input channel delivers."""
     from rasa.core.agent import Agent
 
+    from compat.versions import RASA, written_for
+
+    written_for(RASA, __name__)
     handle_message = Agent.handle_message
 
     async def admitted_handle_message(self, message):
@@ -99,8 +105,10 @@ def install(admission: Admission) -> None:
             refusal = TOO_LONG
         if refusal is None:
             return await handle_message(self, message)
-        logger.warning("message refused: %s", {FULL: "server full", TOO_FAST: "sender over its rate limit",
-                                               TOO_LONG: "message too long"}[refusal])
+        logger.warning(
+            "message refused: %s",
+            {FULL: "server full", TOO_FAST: "sender over its rate limit", TOO_LONG: "message too long"}[refusal],
+        )
         await message.output_channel.send_text_message(message.sender_id, refusal)
         return None
 

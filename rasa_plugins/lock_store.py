@@ -1,6 +1,7 @@
 """The lock store, chosen by the environment: Redis when LOCK_STORE_URL is set (needed as soon
 as several Rasa replicas share one tracker store: the lock keeps one trainee's messages from
 being processed at the same time by two replicas), else Rasa's in-memory lock (one server)."""
+
 import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncGenerator, Text
@@ -9,6 +10,8 @@ from urllib.parse import unquote, urlparse
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import LockError
+
+from compat.versions import RASA, written_for
 
 POLL_SECONDS = 0.05  # Rasa's own default waits a whole second between tries
 
@@ -44,12 +47,16 @@ class LockStoreFromUrl:
         url = (endpoint_config.url or "").strip()
         if not url:
             return InMemoryLockStore()
+        written_for(RASA, "rasa_plugins.lock_store (RedisLockStore.lock)")
         parsed = urlparse(url)
         if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
             raise ValueError(f"LOCK_STORE_URL must look like redis://host:6379/1, not {url!r}")
         return ProcessSafeRedisLockStore(
-            host=parsed.hostname, port=parsed.port or 6379, db=int(parsed.path.strip("/") or 1),
+            host=parsed.hostname,
+            port=parsed.port or 6379,
+            db=int(parsed.path.strip("/") or 1),
             username=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
-            use_ssl=parsed.scheme == "rediss", key_prefix=endpoint_config.kwargs.get("key_prefix"),
-        )  # fmt: skip
+            use_ssl=parsed.scheme == "rediss",
+            key_prefix=endpoint_config.kwargs.get("key_prefix"),
+        )

@@ -9,21 +9,12 @@ the profile), the next message starts a new session exactly as after an hour wit
 through action_session_start. Waiting for the form to close keeps a scenario's answers in one
 session: an answer's response time is measured from the decision point shown in the same session.
 """
-from typing import Mapping
 
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rasa_plugins import setting
-
-DEFAULT_MAX_EVENTS = 300  # about 30 decision turns; a new session costs one action-server call
-
-
-def max_events_from(environ: Mapping[str, str]) -> int:
-    # fewer than 50 would start a session every few turns
-    return setting(environ, "SESSION_MAX_EVENTS", DEFAULT_MAX_EVENTS, int, lambda value: value >= 50,
-                   "a whole number, at least 50")
+from compat.versions import RASA, written_for
 
 
 def events_in_session(tracker: DialogueStateTracker) -> int:
@@ -37,12 +28,16 @@ def events_in_session(tracker: DialogueStateTracker) -> int:
 
 def install(max_events: int) -> None:
     """Extend MessageProcessor._has_session_expired, which Rasa asks before each message."""
+    written_for(RASA, __name__)
     has_session_expired = MessageProcessor._has_session_expired
 
     def session_over(self, tracker: DialogueStateTracker) -> bool:
         if has_session_expired(self, tracker):
             return True
-        return (self.domain.session_config.are_sessions_enabled() and tracker.active_loop_name is None
-                and events_in_session(tracker) >= max_events)
+        return (
+            self.domain.session_config.are_sessions_enabled()
+            and tracker.active_loop_name is None
+            and events_in_session(tracker) >= max_events
+        )
 
     MessageProcessor._has_session_expired = session_over

@@ -8,6 +8,7 @@
 - a pressed button is acknowledged (answerCallbackQuery) so the phone stops its spinner;
 - buttons are shown one per row: option labels are sentences.
 """
+
 import asyncio
 import hmac
 import logging
@@ -18,12 +19,11 @@ import aiohttp
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from aiogram.utils.exceptions import TelegramAPIError
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 
 from rasa_plugins import split_message
 
@@ -33,8 +33,15 @@ DEFAULT_API_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_MESSAGE_CHARS = 4096  # Bot API limit for one message's text
 # Bot commands a trainee can type or pick from Telegram's menu, and the intents they mean.
-COMMANDS = {"start": "greet", "help": "help", "menu": "start_training", "progress": "my_progress",
-            "stop": "stop_scenario", "continue": "resume_training", "hint": "hint"}  # fmt: skip
+COMMANDS = {
+    "start": "greet",
+    "help": "help",
+    "menu": "start_training",
+    "progress": "my_progress",
+    "stop": "stop_scenario",
+    "continue": "resume_training",
+    "hint": "hint",
+}
 COMMAND = re.compile(r"^/(\w+)(?:@\w+)?(?:\s+(.*))?$", re.S)
 
 
@@ -89,8 +96,14 @@ class TelegramChannel(TelegramInput):
             secret_token=credentials.get("secret_token") or None,
         )
 
-    def __init__(self, access_token: Optional[Text], verify: Optional[Text], webhook_url: Optional[Text],
-                 api_url: Text = DEFAULT_API_URL, secret_token: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        access_token: Optional[Text],
+        verify: Optional[Text],
+        webhook_url: Optional[Text],
+        api_url: Text = DEFAULT_API_URL,
+        secret_token: Optional[Text] = None,
+    ) -> None:
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.api_url = api_url
         self.secret_token = secret_token
@@ -125,9 +138,7 @@ class TelegramChannel(TelegramInput):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if self.secret_token and not hmac.compare_digest(
-                request.headers.get(SECRET_HEADER, ""), self.secret_token
-            ):
+            if self.secret_token and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret_token):
                 return response.json({"error": "wrong or missing secret token"}, 403)
             try:
                 update = Update(**(request.json or {}))
@@ -150,10 +161,16 @@ class TelegramChannel(TelegramInput):
             metadata = {"language": sender.language_code} if sender and sender.language_code else None
             # Telegram posts an update again until it gets a 200; the update id as message id
             # lets the progress store record a retried answer once.
-            await on_new_message(UserMessage(
-                text, bot, str(chat_id), input_channel=self.name(),
-                message_id=f"telegram-{update.update_id}", metadata=metadata,
-            ))  # fmt: skip
+            await on_new_message(
+                UserMessage(
+                    text,
+                    bot,
+                    str(chat_id),
+                    input_channel=self.name(),
+                    message_id=f"telegram-{update.update_id}",
+                    metadata=metadata,
+                )
+            )
             return response.text("success")
 
         return telegram_webhook
@@ -164,7 +181,9 @@ class TelegramChannel(TelegramInput):
         try:
             me = await bot.get_me()
             if self.verify and me.username != self.verify:
-                logger.error("Telegram: the token belongs to @%s, not @%s (TELEGRAM_BOT_NAME)", me.username, self.verify)
+                logger.error(
+                    "Telegram: the token belongs to @%s, not @%s (TELEGRAM_BOT_NAME)", me.username, self.verify
+                )
             if self.webhook_url:
                 payload = {"url": self.webhook_url, "allowed_updates": '["message","edited_message","callback_query"]'}
                 if self.secret_token:

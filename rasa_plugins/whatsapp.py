@@ -11,6 +11,7 @@ What differs from Rasa's own connector, and why:
   the trainee's tracker, so no state is kept in this process.
 - A turn's messages are joined and cut to fit WhatsApp's 1600 characters per message.
 """
+
 import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -92,17 +93,23 @@ class WhatsAppChannel(TwilioInput):
                 return _twiml([])  # media or location only: nothing to grade
             text = await self._pressed_button(request, sender, text)
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(
-                text, collector, sender, input_channel=self.name(),
-                message_id=form.get("MessageSid"), metadata=self.get_metadata(request),
-            ))  # fmt: skip
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    sender,
+                    input_channel=self.name(),
+                    message_id=form.get("MessageSid"),
+                    metadata=self.get_metadata(request),
+                )
+            )
             return _twiml(replies(collector.messages))
 
         return twilio_webhook
 
     @staticmethod
     async def _pressed_button(request: Request, sender: Text, text: Text) -> Text:
-        """"2" after a numbered list means the second button: send its payload instead."""
+        """ "2" after a numbered list means the second button: send its payload instead."""
         number = NUMBER_REPLY.match(text)
         if not number:
             return text
@@ -110,7 +117,7 @@ class WhatsAppChannel(TwilioInput):
         buttons = last_buttons(list(tracker.events)) if tracker else []
         if 1 <= int(number.group(1)) <= len(buttons):
             return buttons[int(number.group(1)) - 1]["payload"]
-        return text  # out of the list: the assistant answers it (see actions/scenario.py)
+        return text  # out of the list: the assistant answers it (see trainer/turn.py)
 
 
 def _twiml(texts: List[Text]) -> HTTPResponse:

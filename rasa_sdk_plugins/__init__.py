@@ -5,12 +5,14 @@ X-Action-Secret header, which the Rasa server sends (endpoints.yml): only the Ra
 run actions and so write trainee records. scripts/serve.sh binds the action server to loopback
 unless ACTION_HOST says otherwise, and refuses a wider binding without the secret.
 """
+
 import hmac
 import logging
-import os
 
 import pluggy
 from sanic import Sanic, response
+
+from trainer import settings
 
 SECRET_HEADER = "X-Action-Secret"
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
@@ -24,7 +26,7 @@ def init_hooks(manager: pluggy.PluginManager) -> None:
 class ActionServerSecret:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
-        secret = os.environ.get("ACTION_SERVER_SECRET", "").encode()
+        secret = settings.action_server_secret().encode()
         if not secret:
             return
 

@@ -1,7 +1,8 @@
 """Exit with a clear message when a port the assistant needs is already taken.
 
-    python scripts/check_ports.py "Rasa server=5005" "action server=5055"
+python scripts/check_ports.py "Rasa server=5005" "action server=5055"
 """
+
 import errno
 import socket
 import sys

@@ -47,7 +47,7 @@ rasa)
     exec "$python" -m compat rasa run "${options[@]}"
     ;;
 web)
-    exec "$python" -m trainer web --host "${WEB_HOST:-0.0.0.0}" --port "${WEB_PORT:-8080}"
+    exec "$python" -m compat trainer web --host "${WEB_HOST:-0.0.0.0}" --port "${WEB_PORT:-8080}"
     ;;
 *)
     echo "usage: scripts/serve.sh actions|rasa|web" >&2

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test command: data validation, unit and in-process tests, and Rasa's test stories.
-# Fails on the first failing stage.
+# The test command. `scripts/test.sh` (make test) runs every stage and stops at the first that
+# fails: lint, data validation, the model, Rasa's test stories, then every pytest suite.
+# `scripts/test.sh unit [PYTEST ARGS]` runs only the unit tests (tests/unit: seconds, no server).
+# Other arguments go to pytest: scripts/test.sh -k language
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -8,6 +10,14 @@ scripts/bootstrap.sh
 export RASA_TELEMETRY_ENABLED=false
 python=.venv/bin/python
 mkdir -p var
+
+if [ "${1:-}" = unit ]; then
+    shift
+    exec "$python" -m pytest tests/unit "$@"
+fi
+
+echo "== lint (ruff, mypy)" >&2
+scripts/lint.sh
 
 echo "== rasa data validate" >&2
 "$python" -m compat rasa data validate --fail-on-warnings \

@@ -7,6 +7,7 @@ needs a restart, not a new model. Prints the model's path as the last line of st
 
     python scripts/train.py            # config.yml -> models/assistant-<fingerprint>.tar.gz
 """
+
 import argparse
 import hashlib
 import os
@@ -43,10 +44,22 @@ def ensure_model(config: Path, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     print(f"train: training {model.relative_to(ROOT)} with {config.name}", file=sys.stderr)
     command = [
-        sys.executable, "-m", "compat", "rasa", "train",
-        "--config", str(config), "--domain", "domain.yml", "--data", "data",
-        "--out", str(out), "--fixed-model-name", name,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "compat",
+        "rasa",
+        "train",
+        "--config",
+        str(config),
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        name,
+    ]
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
     result = subprocess.run(command, cwd=ROOT, env=env, stdout=sys.stderr)
     if result.returncode != 0 or not model.exists():

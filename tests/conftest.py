@@ -9,7 +9,16 @@ import pytest
 # Before anything imports rasa: no telemetry from the test run either.
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
-from tests.processes import start_action_server, start_rasa_server, start_web_server, trained_model  # noqa: E402
+from harness.processes import start_action_server, start_rasa_server, start_web_server, trained_model  # noqa: E402
+
+
+def pytest_collection_modifyitems(items):
+    """tests/integration and tests/e2e carry their folder's marker (pyproject.toml), so that
+    `-m "not e2e"` leaves the browser and multi-process tests out."""
+    for item in items:
+        folder = item.path.parent.name
+        if folder in ("integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, folder))
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Trainer accounts of the dashboard: passwords (argon2), lock-out after repeated failures, and
 server-side sessions, so that every web replica sees the same sign-ins."""
+
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -9,9 +10,8 @@ from typing import Optional, Tuple
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 
+from trainer.db import Database
 from trainer.models import TrainerAccount, TrainerSession, as_utc, utcnow
 
 ROLES = ("trainer", "admin")
@@ -60,8 +60,8 @@ def _trainer(account: TrainerAccount) -> Trainer:
 
 
 class AccountStore:
-    def __init__(self, engine: Engine):
-        self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+    def __init__(self, db: Database):
+        self.db = db
 
     def create(self, username: str, password: str, role: str = "trainer") -> Trainer:
         username = username.strip()
@@ -71,7 +71,7 @@ class AccountStore:
             raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
         if role not in ROLES:
             raise AccountError(f"the role must be one of {', '.join(ROLES)}")
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             if session.execute(select(TrainerAccount.id).where(TrainerAccount.username == username)).first():
                 raise AccountError(f"a trainer named {username!r} already exists")
             account = TrainerAccount(username=username, password_hash=_hasher.hash(password), role=role)
@@ -80,7 +80,7 @@ class AccountStore:
             return _trainer(account)
 
     def find(self, username: str) -> Optional[Trainer]:
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             account = session.execute(
                 select(TrainerAccount).where(TrainerAccount.username == username.strip())
             ).scalar_one_or_none()
@@ -89,7 +89,7 @@ class AccountStore:
     def sign_in(self, username: str, password: str) -> Optional[Tuple[str, SignedIn]]:
         """(cookie token, session) for the right password; None for a wrong name or password.
         Raises LockedOut after MAX_FAILED_LOGINS failures in a row, for LOCK_OUT."""
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             account = session.execute(
                 select(TrainerAccount).where(TrainerAccount.username == username.strip()).with_for_update()
             ).scalar_one_or_none()
@@ -108,8 +108,14 @@ class AccountStore:
             if _hasher.check_needs_rehash(account.password_hash):
                 account.password_hash = _hasher.hash(password)
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            session.add(TrainerSession(token_hash=_token_hash(token), account_id=account.id, csrf_token=csrf,
-                                       expires_at=now + SESSION_LIFETIME))
+            session.add(
+                TrainerSession(
+                    token_hash=_token_hash(token),
+                    account_id=account.id,
+                    csrf_token=csrf,
+                    expires_at=now + SESSION_LIFETIME,
+                )
+            )
             session.execute(delete(TrainerSession).where(TrainerSession.expires_at < now))
             return token, SignedIn(_trainer(account), csrf)
 
@@ -117,7 +123,7 @@ class AccountStore:
         """The live session a cookie's token opens, if any."""
         if not token:
             return None
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             row = session.get(TrainerSession, _token_hash(token))
             if row is None or as_utc(row.expires_at) <= utcnow():
                 return None
@@ -125,7 +131,7 @@ class AccountStore:
 
     def sign_out(self, token: Optional[str]) -> None:
         if token:
-            with self._sessions.begin() as session:
+            with self.db.transaction() as session:
                 session.execute(delete(TrainerSession).where(TrainerSession.token_hash == _token_hash(token)))
 
 

@@ -1,4 +1,5 @@
 """Compare the scoring engine's grades with an instructor's, as a trainer checks a rubric."""
+
 import math
 from dataclasses import dataclass
 from typing import List, Optional, Sequence

@@ -1,42 +1,45 @@
 """Command line: python -m trainer COMMAND ...   (python -m trainer --help lists them)"""
+
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
 from typing import IO, Iterator, List, Optional
 
-from trainer.content import DEFAULT_CONTENT_DIR
+from trainer.content_loader import DEFAULT_CONTENT_DIR
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m trainer", description="IHL training assistant: trainer tools."
-    )
+    parser = argparse.ArgumentParser(prog="python -m trainer", description="IHL training assistant: trainer tools.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check the training content")
     validate.add_argument(
-        "path", nargs="?", type=Path, default=DEFAULT_CONTENT_DIR,
+        "path",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_CONTENT_DIR,
         help="content folder, or one scenario file (checked against its folder's rules)",
-    )  # fmt: skip
+    )
     validate.set_defaults(handler=_validate)
 
     grade = commands.add_parser(
-        "grade", help="grade typed answers given as JSON lines",
+        "grade",
+        help="grade typed answers given as JSON lines",
         description='Reads JSON lines {"scenario", "step", "text", "lang"} and writes one JSON '
         'line per input: {"grade", "concepts", "missed", "red_flags", "cautions"} or {"error"}.',
-    )  # fmt: skip
+    )
     grade.add_argument("--input", type=Path, help="file to read (default: standard input)")
     grade.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
     grade.set_defaults(handler=_grade)
 
     calibrate = commands.add_parser(
-        "calibrate", help="compare the engine's grades with yours",
+        "calibrate",
+        help="compare the engine's grades with yours",
         description='Reads JSON lines like grade\'s input with "expected" (0-3, or null for an '
         "answer that says nothing gradable) and prints agreement figures.",
-    )  # fmt: skip
+    )
     calibrate.add_argument("file", type=Path)
     calibrate.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
     calibrate.add_argument("--disagreements", action="store_true", help="list each disagreement")
@@ -50,9 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = trainee.add_parser("export", help="print everything held about a trainee (JSON)")
     export.add_argument("trainee_id", type=int, metavar="ID")
     export.set_defaults(handler=_trainee_export)
-    erase = trainee.add_parser(
-        "erase", help="delete a trainee, their answers and their conversations"
-    )
+    erase = trainee.add_parser("erase", help="delete a trainee, their answers and their conversations")
     erase.add_argument("trainee_id", type=int, metavar="ID")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     erase.set_defaults(handler=_trainee_erase)
@@ -71,18 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True, metavar="ACTION"
     )
     create = trainer.add_parser(
-        "create", help="create a trainer account",
+        "create",
+        help="create a trainer account",
         description="The password is asked twice on a terminal, or read from the first line of standard input.",
-    )  # fmt: skip
+    )
     create.add_argument("name")
     create.add_argument("--admin", action="store_true", help="sees every cohort")
     create.set_defaults(handler=_trainer_create)
 
     report = commands.add_parser(
-        "report", help="export a cohort's records (CSV or xAPI JSON)",
+        "report",
+        help="export a cohort's records (CSV or xAPI JSON)",
         description="CSV: one row per answer (--rows answers) or per attempt (--rows attempts). "
         "JSON: xAPI statements; --send posts them to the LRS named by LRS_URL, LRS_USERNAME, LRS_PASSWORD.",
-    )  # fmt: skip
+    )
     report.add_argument("--cohort", required=True, metavar="NAME")
     report.add_argument("--format", choices=("csv", "json"), default="csv")
     report.add_argument("--rows", choices=("answers", "attempts"), default="answers")
@@ -115,7 +118,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _load_scorer(content_dir: Path):
-    from trainer.content import ContentInvalid, load_content
+    from trainer.content_loader import ContentInvalid, load_content
     from trainer.scoring import Scorer
 
     try:
@@ -195,25 +198,31 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.disagreements:
         print("\ndisagreements (line: expected -> engine):")
         for number, item, result in disagreements:
-            print(f"  {number}: {item['expected']} -> {result.grade}  {item['scenario']}/{item['step']}: "
-                  f"{item['text']!r}  found={result.concepts} flags={result.red_flags} cautions={result.cautions}")
+            print(
+                f"  {number}: {item['expected']} -> {result.grade}  {item['scenario']}/{item['step']}: "
+                f"{item['text']!r}  found={result.concepts} flags={result.red_flags} cautions={result.cautions}"
+            )
     if args.min_kappa is not None and report.kappa < args.min_kappa:
         print(f"calibrate: kappa {report.kappa:.3f} is below {args.min_kappa}", file=sys.stderr)
         return 1
     return 0
 
 
-def _store():
-    from trainer.progress import ProgressStore, StoreUnavailable
+def _database():
+    from sqlalchemy.exc import OperationalError
+
+    from trainer.db import Database
 
     try:
-        return ProgressStore()
-    except StoreUnavailable as error:
-        sys.exit(f"the progress database cannot be reached: {error}")
+        return Database()
+    except OperationalError as error:
+        sys.exit(f"the progress database cannot be reached: {error.orig}")
 
 
 def _trainee_export(args: argparse.Namespace) -> int:
-    data = _store().export_trainee(args.trainee_id)
+    from trainer.privacy import export_trainee
+
+    data = export_trainee(_database(), args.trainee_id)
     if data is None:
         print(f"no trainee with id {args.trainee_id}", file=sys.stderr)
         return 1
@@ -222,8 +231,12 @@ def _trainee_export(args: argparse.Namespace) -> int:
 
 
 def _trainee_erase(args: argparse.Namespace) -> int:
-    store = _store()
-    if store.export_trainee(args.trainee_id) is None:
+    from rasa_plugins.conversations import erase_conversations
+    from trainer import settings
+    from trainer.privacy import erase_trainee, export_trainee
+
+    db = _database()
+    if export_trainee(db, args.trainee_id) is None:
         print(f"no trainee with id {args.trainee_id}", file=sys.stderr)
         return 1
     if not args.yes:
@@ -233,13 +246,20 @@ def _trainee_erase(args: argparse.Namespace) -> int:
         if input(f"Erase trainee {args.trainee_id} and all their records? [y/N] ").strip().lower() != "y":
             print("nothing erased")
             return 1
-    removed = store.erase_trainee(args.trainee_id)
-    print(json.dumps({"erased_trainee": args.trainee_id, **removed}))
+    erased = erase_trainee(db, args.trainee_id)
+    if erased is None:  # erased meanwhile by another command
+        print(f"no trainee with id {args.trainee_id}", file=sys.stderr)
+        return 1
+    counts, identities = erased
+    counts["tracker_events"] = erase_conversations(settings.tracker_store_url(), [sender for _, sender in identities])
+    print(json.dumps({"erased_trainee": args.trainee_id, **counts}))
     return 0
 
 
 def _trainee_list(args: argparse.Namespace) -> int:
-    for trainee, channels in _store().trainees():
+    from trainer.identities import Trainees
+
+    for trainee, channels in Trainees(_database()).trainees():
         listed = ", ".join(f"{channel}:{sender}" for channel, sender in channels)
         print(f"{trainee.id}\t{trainee.display_name or '-'}\t{trainee.language}\t{listed}")
     return 0
@@ -249,16 +269,20 @@ def _cohort_create(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import IntegrityError
 
     from trainer.accounts import AccountStore
+    from trainer.identities import Trainees
 
-    store = _store()
+    db = _database()
     owner = None
     if args.owner:
-        owner = AccountStore(store.engine).find(args.owner)
+        owner = AccountStore(db).find(args.owner)
         if owner is None:
-            print(f"no trainer account named {args.owner!r}; create it: python -m trainer trainer create NAME", file=sys.stderr)
+            print(
+                f"no trainer account named {args.owner!r}; create it: python -m trainer trainer create NAME",
+                file=sys.stderr,
+            )
             return 1
     try:
-        code = store.create_cohort(args.name, owner_id=owner and owner.id)
+        code = Trainees(db).create_cohort(args.name, owner_id=owner.id if owner else None)
     except IntegrityError:
         print(f"a cohort named {args.name!r} already exists", file=sys.stderr)
         return 1
@@ -279,7 +303,7 @@ def _trainer_create(args: argparse.Namespace) -> int:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        trainer = AccountStore(_store().engine).create(args.name, password, "admin" if args.admin else "trainer")
+        trainer = AccountStore(_database()).create(args.name, password, "admin" if args.admin else "trainer")
     except AccountError as error:
         print(f"not created: {error}", file=sys.stderr)
         return 1
@@ -292,10 +316,10 @@ def _report(args: argparse.Namespace) -> int:
 
     from trainer import exports
     from trainer.accounts import Trainer
-    from trainer.content import load_content
+    from trainer.content_loader import load_content
     from trainer.reports import Filters, NotVisible, Reports
 
-    reports = Reports(_store().engine, load_content())
+    reports = Reports(_database(), load_content())
     everyone = Trainer(0, "command line", "admin")  # whoever runs the command holds the database
     try:
         cohort = reports.cohort_named(everyone, args.cohort)
@@ -317,7 +341,7 @@ def _report(args: argparse.Namespace) -> int:
     except (exports.LrsNotConfigured, requests.RequestException) as error:
         print(f"not sent: {error}", file=sys.stderr)
         return 1
-    print(f"{sent} statement(s) sent to {os.environ['LRS_URL']}")
+    print(f"{sent} statement(s) sent to the LRS")
     return 0
 
 

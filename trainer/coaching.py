@@ -1,43 +1,86 @@
 """What the trainee reads: feedback on an answer, the debrief, progress, rule explanations,
-and which scenario to play next. Plain functions of the content and the stored records."""
+and which scenario to play next. Plain functions of the content and the stored records.
+
+Buttons name the request they make (an intent of the assistant and its entities); the actions
+turn them into the payloads of the channel (actions/runtime.py)."""
+
 import re
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from trainer.content import Content, Option, Rule, Scenario, Step, localized
 from trainer.engine import best_option
 from trainer.scoring import GradeResult
-from trainer.text import words
+from trainer.text import fold, words
 
 MAX_RULES_SHOWN = 3
 
 
 @dataclass(frozen=True)
+class Button:
+    title: str
+    intent: str
+    entities: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Message:
     text: str
-    buttons: Sequence[Dict[str, str]] = ()
+    buttons: Sequence[Button] = ()
 
 
-def explain_button(content: Content, rule: Rule, language: str) -> Dict[str, str]:
+def explain_button(content: Content, rule: Rule, language: str) -> Button:
     title = content.label("explain_button", language, rule=localized(rule.short, language))
-    return {"title": title, "payload": f'/explain_rule{{"rule_id": "{rule.id}"}}'}
+    return Button(title, "explain_rule", {"rule_id": rule.id})
 
 
-def option_buttons(step: Step, language: str) -> List[Dict[str, str]]:
-    return [
-        {"title": localized(o.label, language), "payload": f'/choose_option{{"option_id": "{o.id}"}}'}
-        for o in step.options
-    ]
+def option_buttons(options: Sequence[Option], language: str) -> List[Button]:
+    """The options of a decision point, in the order given (the attempt's, engine.shown_options)."""
+    return [Button(localized(o.label, language), "choose_option", {"option_id": o.id}) for o in options]
+
+
+def scenario_buttons(scenarios: Sequence[Scenario], language: str) -> List[Button]:
+    return [Button(localized(s.title, language), "start_training", {"scenario": s.id}) for s in scenarios]
 
 
 # A reply that only picks an option: "2", "option 2", "je prends la 2", "the second one".
 _NUMBERS = {
-    "first": 1, "1st": 1, "premier": 1, "premiere": 1, "1er": 1, "1ere": 1,
-    "second": 2, "2nd": 2, "deuxieme": 2, "seconde": 2, "2e": 2, "2eme": 2, "two": 2, "deux": 2,
-    "third": 3, "3rd": 3, "troisieme": 3, "3e": 3, "3eme": 3, "three": 3, "trois": 3,
-    "fourth": 4, "4th": 4, "quatrieme": 4, "4e": 4, "4eme": 4, "four": 4, "quatre": 4,
-    "fifth": 5, "5th": 5, "cinquieme": 5, "5e": 5, "5eme": 5, "five": 5, "cinq": 5,
-}  # fmt: skip
+    "first": 1,
+    "1st": 1,
+    "premier": 1,
+    "premiere": 1,
+    "1er": 1,
+    "1ere": 1,
+    "second": 2,
+    "2nd": 2,
+    "deuxieme": 2,
+    "seconde": 2,
+    "2e": 2,
+    "2eme": 2,
+    "two": 2,
+    "deux": 2,
+    "third": 3,
+    "3rd": 3,
+    "troisieme": 3,
+    "3e": 3,
+    "3eme": 3,
+    "three": 3,
+    "trois": 3,
+    "fourth": 4,
+    "4th": 4,
+    "quatrieme": 4,
+    "4e": 4,
+    "4eme": 4,
+    "four": 4,
+    "quatre": 4,
+    "fifth": 5,
+    "5th": 5,
+    "cinquieme": 5,
+    "5e": 5,
+    "5eme": 5,
+    "five": 5,
+    "cinq": 5,
+}
 _PICKING_WORDS = frozenset(
     """i pick take choose chose choice my is go with the one option opt answer number no n
     please pls je j prends prend choisis choisi la le l reponse numero num choix svp stp""".split()
@@ -60,10 +103,10 @@ def reply_number(text: str) -> Optional[int]:
     return numbers[0]
 
 
-def option_by_reply(step: Step, text: str) -> Optional[Option]:
-    """The option a reply like "2" or "option 2" designates, if any."""
+def option_by_reply(options: Sequence[Option], text: str) -> Optional[Option]:
+    """The option a reply like "2" or "option 2" designates among `options` as shown, if any."""
     number = reply_number(text)
-    return step.options[number - 1] if number and number <= len(step.options) else None
+    return options[number - 1] if number and number <= len(options) else None
 
 
 def feedback(
@@ -71,7 +114,7 @@ def feedback(
 ) -> Message:
     """Feedback on a choice or a typed answer: the verdict, what was said well and what was
     missing (typed answers), the explanation of the branch taken, and the rules it cites."""
-    grade = graded.grade if graded else option.grade
+    grade = graded.grade if graded and graded.grade is not None else option.grade
     lines = [localized(content.verdicts[grade], language)]
     if graded is not None:
         labels = {group.id: group.label for group in step.rubric.concepts + step.rubric.red_flags}
@@ -97,18 +140,20 @@ def _labelled(content, label, ids, labels, language) -> str:
     return f"{content.label(label, language)} {items}."
 
 
-def explain(content: Content, language: str, rule_id: Optional[str] = None,
-            topic: Optional[str] = None, text: str = "") -> Optional[Message]:
+def explain(
+    content: Content, language: str, rule_id: Optional[str] = None, topic: Optional[str] = None, text: str = ""
+) -> Optional[Message]:
     """Explain a rule (by id, or "rule 20" in the text) or a topic's rules; None if unknown."""
     rules: List[Rule] = []
     if rule_id and rule_id in content.rules:
         rules = [content.rules[rule_id]]
     elif topic and topic in content.topics:
         rules = [content.rules[r] for r in content.topics[topic]]
+    elif topic and topic in content.principles:
+        rules = [rule for rule in content.rules.values() if rule.principle == topic]
     else:
         number = re.search(r"\b(?:rule|r[eè]gle|r)\s*(\d{1,3})\b", text or "", re.I)
-        if number and f"cihl-{number.group(1)}" in content.rules:
-            rules = [content.rules[f"cihl-{number.group(1)}"]]
+        rules = _numbered_rules(content, number.group(1)) if number else []
     if not rules:
         return None
     parts = [
@@ -122,6 +167,7 @@ def explain(content: Content, language: str, rule_id: Optional[str] = None,
 def scenario_named(content: Content, text: str) -> Optional[Scenario]:
     """The one scenario whose title shares the most content words (five letters or more) with
     `text`, if exactly one does: "play the detainee video" finds "Filming a bound detainee"."""
+
     def content_words(phrase: str) -> set:
         return {word for word in words(phrase) if len(word) >= 5} - {"scenario", "start", "commencer"}
 
@@ -135,19 +181,32 @@ def scenario_named(content: Content, text: str) -> Optional[Scenario]:
     return content.scenario(winners[0]) if best > 0 and len(winners) == 1 else None
 
 
-def topic_buttons(content: Content, language: str) -> List[Dict[str, str]]:
+def _numbered_rules(content: Content, number: str) -> List[Rule]:
+    """The rule cited as "Rule 14" / "Règle 14" (a word and the number) when "rule 14" is typed."""
+    for rule in content.rules.values():
+        if any(len(fold(short).split()) == 2 and fold(short).split()[1] == number for short in rule.short.values()):
+            return [rule]
+    return []
+
+
+def topic_buttons(content: Content, language: str) -> List[Button]:
+    """The principles offered when a trainee asks for a rule without naming one (principles.yml
+    marks them `menu: true`)."""
     return [
-        {"title": localized(content.principles[p].title, language),
-         "payload": f'/explain_rule{{"ihl_topic": "{topic}"}}'}
-        for topic, p in (("distinction", "distinction"), ("proportionality", "proportionality"),
-                         ("precautions", "precautions"), ("humane_treatment", "humane_treatment"),
-                         ("children", "children"), ("reprisals", "reprisals_and_collective_punishment"))
-    ]  # fmt: skip
+        Button(localized(principle.title, language), "explain_rule", {"ihl_topic": principle.id})
+        for principle in content.principles.values()
+        if principle.menu
+    ]
 
 
 def debrief(
-    content: Content, scenario: Scenario, answers: Sequence[Dict], score: Optional[float],
-    ending_id: str, language: str, next_scenario: Optional[Scenario] = None,
+    content: Content,
+    scenario: Scenario,
+    answers: Sequence[Dict],
+    score: Optional[float],
+    ending_id: str,
+    language: str,
+    next_scenario: Optional[Scenario] = None,
 ) -> Message:
     """The end of a scenario: the ending, the score, the trainee's path next to the
     recommended one, strengths and rules to review by principle, what to play next."""
@@ -162,15 +221,22 @@ def debrief(
     for answer in graded:
         step = scenario.steps[answer["step"]]
         chosen = step.option(answer["option"]) if answer["option"] else None
-        yours = (f"« {answer['text'][:60]} » ({content.label('typed', language)})" if answer["text"]
-                 else localized(chosen.label, language) if chosen else "?")
+        yours = (
+            f"« {answer['text'][:60]} » ({content.label('typed', language)})"
+            if answer["text"]
+            else localized(chosen.label, language)
+            if chosen
+            else "?"
+        )
         best = localized(best_option(step).label, language)
         mark = localized(content.verdicts[answer["grade"]], language).split()[0]  # its verdict's sign: ✅ ☑️ ⚠️ ❌
         lines.append(f"{mark} {yours} / {best}")
     strengths, review = _by_principle(content, scenario, graded)
     if strengths:
-        lines.append(f"{content.label('strengths', language)} " + ", ".join(
-            localized(content.principles[p].title, language) for p in strengths))
+        lines.append(
+            f"{content.label('strengths', language)} "
+            + ", ".join(localized(content.principles[p].title, language) for p in strengths)
+        )
     if review:
         lines.append(content.label("to_review", language))
         for principle, rule_ids in review.items():
@@ -182,7 +248,8 @@ def debrief(
 
 
 def _by_principle(content, scenario, graded):
-    strengths, review = [], {}
+    strengths: List[str] = []
+    review: Dict[str, List[str]] = {}
     for answer in graded:
         step = scenario.steps[answer["step"]]
         rules = best_option(step).rules
@@ -228,8 +295,11 @@ def progress(content: Content, attempts: Sequence, language: str) -> Message:
         best = max(a.score or 0.0 for a in done)
         lines.append(content.label("progress_line", language, title=title, score=_percent(best), attempts=len(done)))
     if current is not None:
-        lines.append(content.label("progress_in_progress", language,
-                                   title=localized(content.scenario(current.scenario_id).title, language)))
+        lines.append(
+            content.label(
+                "progress_in_progress", language, title=localized(content.scenario(current.scenario_id).title, language)
+            )
+        )
     if not finished:
         lines.insert(0, content.label("progress_none", language))
     lines.append(content.label("progress_summary", language, done=len(finished), total=len(content.scenarios)))

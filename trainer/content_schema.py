@@ -1,7 +1,6 @@
 """JSON Schemas of the content files (checked with jsonschema; see trainer/validate.py)."""
 
-GRADE_MIN, GRADE_MAX = 0, 3
-LANGUAGES = ("en", "fr")
+from trainer.settings import GRADE_MAX, GRADE_MIN, LANGUAGES
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _RULE_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
@@ -18,9 +17,7 @@ TEXT = {
 }
 TEXT_LIST = {
     "type": "object",
-    "properties": {
-        language: {"type": "array", "items": _NONEMPTY, "minItems": 1} for language in LANGUAGES
-    },
+    "properties": {language: {"type": "array", "items": _NONEMPTY, "minItems": 1} for language in LANGUAGES},
     "required": list(LANGUAGES),
     "additionalProperties": False,
 }
@@ -96,8 +93,16 @@ ENDING = {
 SCENARIO = {
     "type": "object",
     "required": [
-        "id", "title", "difficulty", "principles", "rules", "objectives", "briefing",
-        "start", "steps", "endings",
+        "id",
+        "title",
+        "difficulty",
+        "principles",
+        "rules",
+        "objectives",
+        "briefing",
+        "start",
+        "steps",
+        "endings",
     ],
     "additionalProperties": False,
     "properties": {
@@ -128,7 +133,7 @@ SCENARIO = {
             "additionalProperties": ENDING,
         },
     },
-}  # fmt: skip
+}
 
 RULES_FILE = {
     "type": "object",
@@ -152,7 +157,7 @@ RULES_FILE = {
                     "source": TEXT,
                 },
             },
-        }
+        },
     },
 }
 
@@ -168,7 +173,7 @@ PRINCIPLES_FILE = {
                 "type": "object",
                 "required": ["id", "title", "description"],
                 "additionalProperties": False,
-                "properties": {"id": _ID, "title": TEXT, "description": TEXT},
+                "properties": {"id": _ID, "title": TEXT, "description": TEXT, "menu": {"type": "boolean"}},
             },
         }
     },
@@ -199,10 +204,25 @@ LEXICON_FILE = {
 }
 
 INTERFACE_LABELS = (
-    "said_well", "missing", "unlawful", "rules", "explain_button", "debrief_title", "score",
-    "your_path", "recommended_path", "strengths", "to_review", "next_scenario", "progress_none",
-    "progress_line", "progress_in_progress", "progress_summary", "typed",
-    "language_set", "resuming",
+    "said_well",
+    "missing",
+    "unlawful",
+    "rules",
+    "explain_button",
+    "debrief_title",
+    "score",
+    "your_path",
+    "recommended_path",
+    "strengths",
+    "to_review",
+    "next_scenario",
+    "progress_none",
+    "progress_line",
+    "progress_in_progress",
+    "progress_summary",
+    "typed",
+    "language_set",
+    "resuming",
 )
 
 INTERFACE_FILE = {

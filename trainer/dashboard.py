@@ -3,9 +3,9 @@ matrix, most-missed decision points, trainee transcripts, and exports (CSV, xAPI
 
 Pages are rendered on the server (Jinja2, inline SVG charts, no script) to suit slow links.
 Every page and export needs a signed-in session; forms carry a CSRF token."""
+
 import asyncio
 import hmac
-import os
 import secrets
 from datetime import datetime, timedelta, timezone
 from functools import wraps
@@ -17,13 +17,17 @@ import yaml
 from jinja2 import Environment
 from sanic import Blueprint, Request, response
 
-from trainer import exports
+from trainer import exports, settings
 from trainer.accounts import AccountStore, LockedOut, SignedIn
 from trainer.reports import Filters, NotVisible, Reports
 
 SESSION_COOKIE = "trainer_session"
 LOGIN_CSRF_COOKIE = "trainer_login_csrf"
-LABELS = yaml.safe_load((Path(__file__).resolve().parent.parent / "web" / "templates" / "trainer" / "labels.yml").read_text(encoding="utf-8"))
+LABELS = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "web" / "templates" / "trainer" / "labels.yml").read_text(
+        encoding="utf-8"
+    )
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -39,8 +43,12 @@ def create_dashboard(templates: Environment, accounts: AccountStore, reports: Re
     def render(request: Request, template: str, status: int = 200, **values: Any):
         language = page_language(request)
         html = templates.get_template(f"trainer/{template}").render(
-            t=LABELS[language], lang=language, path=request.path, query=request.query_string,
-            args={key: request.args.get(key) for key in request.args}, **values
+            t=LABELS[language],
+            lang=language,
+            path=request.path,
+            query=request.query_string,
+            args={key: request.args.get(key) for key in request.args},
+            **values,
         )
         return response.html(html, status=status)
 
@@ -115,14 +123,12 @@ def create_dashboard(templates: Environment, accounts: AccountStore, reports: Re
             data = await asyncio.to_thread(build, session, filters)
         except NotVisible:
             return render(request, "error.html", status=404, session=session, message="not_visible")
-        return render(request, template, session=session, cohorts=cohorts, filters=filters, problem=problem,
-                      **data)
+        return render(request, template, session=session, cohorts=cohorts, filters=filters, problem=problem, **data)
 
     @dashboard.get("/")
     @signed_in()
     async def overview(request: Request):
-        return await view(request, "overview.html",
-                          lambda s, f: {"overview": reports.overview(s.trainer, f)})
+        return await view(request, "overview.html", lambda s, f: {"overview": reports.overview(s.trainer, f)})
 
     @dashboard.get("/matrix")
     @signed_in()
@@ -133,17 +139,20 @@ def create_dashboard(templates: Environment, accounts: AccountStore, reports: Re
     @signed_in()
     async def missed(request: Request):
         language = page_language(request)
-        return await view(request, "missed.html",
-                          lambda s, f: {"points": reports.most_missed(s.trainer, f, language)})
+        return await view(request, "missed.html", lambda s, f: {"points": reports.most_missed(s.trainer, f, language)})
 
     @dashboard.get("/trainees/<trainee_id:int>")
     @signed_in()
     async def trainee(request: Request, trainee_id: int):
         language = page_language(request)
-        return await view(request, "trainee.html", lambda s, f: {
-            "trainee": (detail := reports.trainee(s.trainer, trainee_id, language)),
-            "chart": score_chart(detail["chart"]),
-        })  # fmt: skip
+        return await view(
+            request,
+            "trainee.html",
+            lambda s, f: {
+                "trainee": (detail := reports.trainee(s.trainer, trainee_id, language)),
+                "chart": score_chart(detail["chart"]),
+            },
+        )
 
     # Exports ----------------------------------------------------------------------------------
 
@@ -163,20 +172,35 @@ def create_dashboard(templates: Environment, accounts: AccountStore, reports: Re
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
         if kind == "xapi.json":
             statements = exports.xapi_statements(attempts, reports.content, exports.homepage())
-            return response.json(statements, headers={"Content-Disposition": f'attachment; filename="xapi-{stamp}.json"'})
-        body = (exports.answers_csv(a for attempt in attempts for a in attempt.answers)
-                if kind == "answers.csv" else exports.attempts_csv(attempts))
+            return response.json(
+                statements, headers={"Content-Disposition": f'attachment; filename="xapi-{stamp}.json"'}
+            )
+        body = (
+            exports.answers_csv(a for attempt in attempts for a in attempt.answers)
+            if kind == "answers.csv"
+            else exports.attempts_csv(attempts)
+        )
         name = kind.replace(".csv", f"-{stamp}.csv")
-        return response.text(body, content_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return response.text(
+            body,
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     return dashboard
 
 
 def _login_page(render, request: Request, error: Optional[str], status: int = 200, minutes: int = 0):
     token = secrets.token_urlsafe(32)
-    page = render(request, "login.html", status=status, error=error, minutes=minutes, csrf=token,
-                  next=request.args.get("next", ""))
+    page = render(
+        request,
+        "login.html",
+        status=status,
+        error=error,
+        minutes=minutes,
+        csrf=token,
+        next=request.args.get("next", ""),
+    )
     _set_cookie(request, page, LOGIN_CSRF_COOKIE, token)
     return page
 
@@ -187,7 +211,7 @@ def _set_cookie(request: Request, page, name: str, value: str) -> None:
     page.cookies[name]["samesite"] = "Strict"
     page.cookies[name]["path"] = "/trainer"
     # Behind the TLS proxy the request arrives as http; TRAINER_COOKIE_SECURE=1 marks it Secure.
-    if request.scheme == "https" or os.environ.get("TRAINER_COOKIE_SECURE") == "1":
+    if request.scheme == "https" or settings.cookie_secure():
         page.cookies[name]["secure"] = True
 
 
@@ -198,7 +222,7 @@ def _clear_cookie(page, name: str) -> None:
 
 
 def _same(given: Optional[str], expected: Optional[str]) -> bool:
-    return bool(given and expected) and hmac.compare_digest(given, expected)
+    return bool(given and expected) and hmac.compare_digest(given or "", expected or "")
 
 
 def _filters(request: Request) -> Tuple[Filters, Optional[str]]:
@@ -228,9 +252,18 @@ def score_chart(points: List[Tuple[datetime, float]], width: int = 320, height: 
         return {"width": width, "height": height, "points": [], "line": ""}
     step = (width - 2 * pad) / max(1, len(points) - 1)
     placed = [
-        {"x": round(pad + i * step, 1), "y": round(height - pad - (score / 100) * (height - 2 * pad), 1),
-         "score": round(score), "date": when.strftime("%d/%m")}
+        {
+            "x": round(pad + i * step, 1),
+            "y": round(height - pad - (score / 100) * (height - 2 * pad), 1),
+            "score": round(score),
+            "date": when.strftime("%d/%m"),
+        }
         for i, (when, score) in enumerate(points)
-    ]  # fmt: skip
-    return {"width": width, "height": height, "points": placed,
-            "line": " ".join(f"{p['x']},{p['y']}" for p in placed), "pad": pad}
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "points": placed,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in placed),
+        "pad": pad,
+    }

@@ -1,13 +1,70 @@
-"""Connect to the progress database and bring its schema up to date with Alembic."""
+"""The progress database: one `Database` per process (engine, schema migrations with Alembic,
+transactions, and retries while the server is briefly unreachable), shared by the progress
+store, the trainee records, the trainer accounts and the reports."""
+
+import time
+from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from trainer import settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # seconds between tries when the database is unreachable
+F = TypeVar("F", bound=Callable)
+
+
+class StoreUnavailable(Exception):
+    """The database stayed unreachable through every retry; nothing was written."""
+
+
+class Database:
+    """The engine and the sessions of one database, its schema brought up to date on opening."""
+
+    def __init__(self, url: Optional[str] = None):
+        self.engine = create_db_engine(url or settings.database_url())
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed at the end of the block, or rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def retrying(method: F) -> F:
+    """Retry a database call while the database is unreachable, then raise StoreUnavailable."""
+
+    @wraps(method)
+    def wrapper(*args, **kwargs):
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                return method(*args, **kwargs)
+            except IntegrityError:
+                raise
+            except (OperationalError, InterfaceError) as error:
+                failure = error
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                failure = error
+            if delay is None:
+                raise StoreUnavailable(str(failure.orig)) from failure
+            time.sleep(delay)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def create_db_engine(url: str) -> Engine:

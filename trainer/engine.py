@@ -1,7 +1,9 @@
 """Move through a scenario's graph of decision points."""
-from typing import List
 
-from trainer.content import Option, Scenario, Step
+import random
+from typing import Tuple
+
+from trainer.content import Option, Step
 
 
 def option_for_grade(step: Step, grade: int) -> Option:
@@ -15,11 +17,10 @@ def best_option(step: Step) -> Option:
     return max(step.options, key=lambda option: option.grade)
 
 
-def recommended_path(scenario: Scenario) -> List[str]:
-    """Step ids visited when every choice is the recommended one, then the ending's id."""
-    path, node = [], scenario.start
-    while node in scenario.steps and node not in path:
-        path.append(node)
-        node = best_option(scenario.steps[node]).next
-    path.append(node)
-    return path
+def shown_options(step: Step, attempt_id: int) -> Tuple[Option, ...]:
+    """The step's options in the order one attempt shows them: shuffled, so that a button's
+    position never gives its grade away, and the same each time within the attempt (a repeated
+    prompt, a resumed scenario, a numbered list on WhatsApp, "2" typed later)."""
+    options = list(step.options)
+    random.Random(f"{attempt_id}:{step.id}").shuffle(options)  # a str seed hashes the same in every process
+    return tuple(options)

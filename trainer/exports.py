@@ -1,18 +1,17 @@
 """Records for the tools trainers already use: CSV (one row per answer, or per attempt) and
 xAPI statements (JSON), optionally posted to a Learning Record Store."""
+
 import csv
 import io
-import os
 import uuid
 from typing import Dict, Iterable, List
 
 import requests
 
+from trainer import settings
 from trainer.content import Content, localized
-from trainer.progress import MAX_GRADE
 from trainer.reports import AnswerRow, AttemptRow
 
-PASS_SCORE = 70.0  # percent: an attempt at or above it is "passed" in xAPI
 XAPI_VERSION = "1.0.3"
 VERBS = {
     name: {"id": f"http://adlnet.gov/expapi/verbs/{name}", "display": {"en-US": name}}
@@ -22,13 +21,37 @@ VERBS = {
 _STATEMENT_NAMESPACE = uuid.UUID("6d1c2a4e-3b7f-4f43-9a55-2f0c8c1e7a10")
 
 ANSWER_COLUMNS = [
-    "answer_id", "attempt_id", "trainee_id", "trainee_name", "cohort", "scenario_id", "step_id",
-    "option_id", "typed_answer", "grade", "max_grade", "hint_used", "response_seconds", "channel", "answered_at",
-]  # fmt: skip
+    "answer_id",
+    "attempt_id",
+    "trainee_id",
+    "trainee_name",
+    "cohort",
+    "scenario_id",
+    "step_id",
+    "option_id",
+    "typed_answer",
+    "grade",
+    "max_grade",
+    "hint_used",
+    "response_seconds",
+    "channel",
+    "answered_at",
+]
 ATTEMPT_COLUMNS = [
-    "attempt_id", "trainee_id", "trainee_name", "cohort", "scenario_id", "status", "score_percent",
-    "answers", "hints_used", "ending", "started_at", "finished_at", "duration_seconds",
-]  # fmt: skip
+    "attempt_id",
+    "trainee_id",
+    "trainee_name",
+    "cohort",
+    "scenario_id",
+    "status",
+    "score_percent",
+    "answers",
+    "hints_used",
+    "ending",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+]
 
 
 def _cell(value) -> str:
@@ -49,19 +72,53 @@ def _csv(columns: List[str], rows: Iterable[list]) -> str:
 
 
 def answers_csv(answers: Iterable[AnswerRow]) -> str:
-    return _csv(ANSWER_COLUMNS, (
-        [a.id, a.attempt_id, a.trainee_id, a.trainee_name, a.cohort, a.scenario_id, a.step_id, a.option_id,
-         a.text, a.grade, MAX_GRADE, a.hint_used, a.response_ms and round(a.response_ms / 1000, 1), a.channel, a.at]
-        for a in answers
-    ))  # fmt: skip
+    return _csv(
+        ANSWER_COLUMNS,
+        (
+            [
+                a.id,
+                a.attempt_id,
+                a.trainee_id,
+                a.trainee_name,
+                a.cohort,
+                a.scenario_id,
+                a.step_id,
+                a.option_id,
+                a.text,
+                a.grade,
+                settings.GRADE_MAX,
+                a.hint_used,
+                a.response_ms and round(a.response_ms / 1000, 1),
+                a.channel,
+                a.at,
+            ]
+            for a in answers
+        ),
+    )
 
 
 def attempts_csv(attempts: Iterable[AttemptRow]) -> str:
-    return _csv(ATTEMPT_COLUMNS, (
-        [a.id, a.trainee_id, a.trainee_name, a.cohort, a.scenario_id, a.status, a.score, len(a.answers),
-         a.hints_used, a.ending, a.started_at, a.finished_at, a.duration_seconds]
-        for a in attempts
-    ))  # fmt: skip
+    return _csv(
+        ATTEMPT_COLUMNS,
+        (
+            [
+                a.id,
+                a.trainee_id,
+                a.trainee_name,
+                a.cohort,
+                a.scenario_id,
+                a.status,
+                a.score,
+                len(a.answers),
+                a.hints_used,
+                a.ending,
+                a.started_at,
+                a.finished_at,
+                a.duration_seconds,
+            ]
+            for a in attempts
+        ),
+    )
 
 
 def xapi_statements(attempts: Iterable[AttemptRow], content: Content, homepage: str) -> List[Dict]:
@@ -69,43 +126,76 @@ def xapi_statements(attempts: Iterable[AttemptRow], content: Content, homepage: 
     per finished attempt."""
     statements = []
     for attempt in attempts:
-        actor = {"objectType": "Agent", "name": attempt.trainee_name,
-                 "account": {"homePage": homepage, "name": f"trainee-{attempt.trainee_id}"}}
+        actor = {
+            "objectType": "Agent",
+            "name": attempt.trainee_name,
+            "account": {"homePage": homepage, "name": f"trainee-{attempt.trainee_id}"},
+        }
         scenario = content.scenarios.get(attempt.scenario_id)
-        scenario_activity = _activity(homepage, f"scenarios/{attempt.scenario_id}",
-                                      scenario.title if scenario else {"en": attempt.scenario_id},
-                                      "http://adlnet.gov/expapi/activities/simulation")
+        scenario_activity = _activity(
+            homepage,
+            f"scenarios/{attempt.scenario_id}",
+            scenario.title if scenario else {"en": attempt.scenario_id},
+            "http://adlnet.gov/expapi/activities/simulation",
+        )
         for answer in attempt.answers:
             if answer.grade is None:
                 continue
             step = scenario.steps.get(answer.step_id) if scenario else None
-            statements.append({
-                "id": _statement_id("answer", answer.id), "actor": actor, "verb": VERBS["answered"],
-                "object": _activity(homepage, f"scenarios/{attempt.scenario_id}/steps/{answer.step_id}",
-                                    step.prompt if step else {"en": answer.step_id},
-                                    "http://adlnet.gov/expapi/activities/cmi.interaction"),
-                "result": {"score": {"raw": answer.grade, "min": 0, "max": MAX_GRADE,
-                                     "scaled": round(answer.grade / MAX_GRADE, 4)},
-                           "response": answer.text if answer.text is not None else (answer.option_id or "")},
-                "context": {"contextActivities": {"parent": [scenario_activity]}},
-                "timestamp": answer.at.isoformat(),
-            })  # fmt: skip
+            statements.append(
+                {
+                    "id": _statement_id("answer", answer.id),
+                    "actor": actor,
+                    "verb": VERBS["answered"],
+                    "object": _activity(
+                        homepage,
+                        f"scenarios/{attempt.scenario_id}/steps/{answer.step_id}",
+                        step.prompt if step else {"en": answer.step_id},
+                        "http://adlnet.gov/expapi/activities/cmi.interaction",
+                    ),
+                    "result": {
+                        "score": {
+                            "raw": answer.grade,
+                            "min": 0,
+                            "max": settings.GRADE_MAX,
+                            "scaled": round(answer.grade / settings.GRADE_MAX, 4),
+                        },
+                        "response": answer.text if answer.text is not None else (answer.option_id or ""),
+                    },
+                    "context": {"contextActivities": {"parent": [scenario_activity]}},
+                    "timestamp": answer.at.isoformat(),
+                }
+            )
         if attempt.status == "completed" and attempt.score is not None:
-            result = {"score": {"raw": attempt.score, "min": 0, "max": 100, "scaled": round(attempt.score / 100, 4)},
-                      "completion": True, "success": attempt.score >= PASS_SCORE}
+            result = {
+                "score": {"raw": attempt.score, "min": 0, "max": 100, "scaled": round(attempt.score / 100, 4)},
+                "completion": True,
+                "success": attempt.score >= settings.PASS_MARK,
+            }
             if attempt.duration_seconds is not None:
                 result["duration"] = f"PT{attempt.duration_seconds}S"
             at = (attempt.finished_at or attempt.started_at).isoformat()
-            for verb in ("completed", "passed" if attempt.score >= PASS_SCORE else "failed"):
-                statements.append({"id": _statement_id(verb, attempt.id), "actor": actor, "verb": VERBS[verb],
-                                   "object": scenario_activity, "result": result, "timestamp": at})
+            for verb in ("completed", "passed" if attempt.score >= settings.PASS_MARK else "failed"):
+                statements.append(
+                    {
+                        "id": _statement_id(verb, attempt.id),
+                        "actor": actor,
+                        "verb": VERBS[verb],
+                        "object": scenario_activity,
+                        "result": result,
+                        "timestamp": at,
+                    }
+                )
     return statements
 
 
 def _activity(homepage: str, path: str, name: Dict[str, str], kind: str) -> Dict:
     names = {"en-US": localized(name, "en"), "fr-FR": localized(name, "fr")}
-    return {"objectType": "Activity", "id": f"{homepage.rstrip('/')}/xapi/{path}",
-            "definition": {"name": names, "type": kind}}
+    return {
+        "objectType": "Activity",
+        "id": f"{homepage.rstrip('/')}/xapi/{path}",
+        "definition": {"name": names, "type": kind},
+    }
 
 
 def _statement_id(kind: str, record_id: int) -> str:
@@ -119,18 +209,23 @@ class LrsNotConfigured(RuntimeError):
 def send_to_lrs(statements: List[Dict], batch: int = 100, timeout: float = 30.0) -> int:
     """Post statements to the LRS named by LRS_URL (its xAPI endpoint) with LRS_USERNAME and
     LRS_PASSWORD (HTTP basic). Returns how many were sent; raises on an HTTP error."""
-    endpoint = os.environ.get("LRS_URL", "").rstrip("/")
-    if not endpoint:
+    lrs = settings.lrs()
+    if lrs is None:
         raise LrsNotConfigured("set LRS_URL (and LRS_USERNAME, LRS_PASSWORD) to send statements to an LRS")
-    auth = (os.environ.get("LRS_USERNAME", ""), os.environ.get("LRS_PASSWORD", ""))
+    endpoint, auth = lrs.url, (lrs.username, lrs.password)
     headers = {"X-Experience-API-Version": XAPI_VERSION}
     for start in range(0, len(statements), batch):
-        response = requests.post(f"{endpoint}/statements", json=statements[start:start + batch],
-                                 auth=auth, headers=headers, timeout=timeout)
+        response = requests.post(
+            f"{endpoint}/statements",
+            json=statements[start : start + batch],
+            auth=auth,
+            headers=headers,
+            timeout=timeout,
+        )
         response.raise_for_status()
     return len(statements)
 
 
 def homepage() -> str:
     """The IRL that names this deployment in xAPI accounts and activity ids (PUBLIC_URL)."""
-    return (os.environ.get("PUBLIC_URL") or "http://localhost:8080").rstrip("/")
+    return settings.public_url()

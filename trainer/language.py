@@ -4,6 +4,7 @@ Trainees type a few words on a phone, often without accents, so a statistical de
 too little to go on; common short words decide instead. Returns None when the message gives no
 sign (a bare "ok", a number), so the caller keeps the language it already has.
 """
+
 from typing import Iterable, Optional
 
 from trainer.text import words

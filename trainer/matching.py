@@ -11,6 +11,7 @@ pas"), or when a condemnation stands in its sentence ("burning the village would
 a war crime"). A cue that is itself negative or condemning ("not responsible", "illegal order") is
 never cancelled by its own words.
 """
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,9 +84,7 @@ class TextMatcher:
             for key in words[0]:
                 self._phrases_by_first_key.setdefault(key, []).append(number)
         self._stopwords = frozenset(self._canonical(w) for w in _words(lexicon.stopwords))
-        self._negations_before = frozenset(
-            self._canonical(w) for w in _words(lexicon.negations_before)
-        )
+        self._negations_before = frozenset(self._canonical(w) for w in _words(lexicon.negations_before))
         self._negations_after = frozenset(self._canonical(w) for w in _words(lexicon.negations_after))
         self._condemnations = frozenset(self._canonical(w) for w in _words(lexicon.condemnations))
         self._cancelling = self._negations_before | self._condemnations
@@ -127,9 +126,7 @@ class TextMatcher:
         for number in sorted(starting_here):  # in the order of self._phrases: longest first
             words, name = self._phrases[number]
             end = index + len(words)
-            if end <= len(raw) and all(
-                word_keys(raw[index + offset][0]) & keys for offset, keys in enumerate(words)
-            ):
+            if end <= len(raw) and all(word_keys(raw[index + offset][0]) & keys for offset, keys in enumerate(words)):
                 return len(words), name
         return None
 
@@ -178,9 +175,7 @@ def _assign(cue: Sequence[Keys], window: Sequence[Token]) -> Optional[List[int]]
     """Positions in `window` of each cue word (first cue word at some position), or None."""
     used: List[int] = []
     for keys in cue:
-        position = next(
-            (i for i, token in enumerate(window) if i not in used and token.keys & keys), None
-        )
+        position = next((i for i, token in enumerate(window) if i not in used and token.keys & keys), None)
         if position is None:
             return None
         used.append(position)

@@ -1,12 +1,23 @@
 """Tables of the progress store. Schema changes go through Alembic (trainer/migrations)."""
+
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
-)  # fmt: skip
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 ships no type stubs for its declarative classes
 
 
 def utcnow() -> datetime:
@@ -53,7 +64,7 @@ class Trainee(Base):
     __tablename__ = "trainees"
     id = Column(Integer, primary_key=True)
     display_name = Column(String(80))
-    language = Column(String(2), nullable=False, default="fr")
+    language = Column(String(2), nullable=False)
     cohort_id = Column(Integer, ForeignKey("cohorts.id", ondelete="SET NULL"))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     identities = relationship("ChannelIdentity", cascade="all, delete-orphan", passive_deletes=True)
@@ -92,9 +103,7 @@ class Attempt(Base):
     score = Column(Float)  # percent of the best possible grades, once completed
     started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     finished_at = Column(DateTime(timezone=True))
-    answers = relationship(
-        "Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id"
-    )
+    answers = relationship("Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id")
 
 
 class Answer(Base):
@@ -108,6 +117,7 @@ class Answer(Base):
     concepts_found = Column(JSON, nullable=False, default=list)
     concepts_missed = Column(JSON, nullable=False, default=list)
     red_flags = Column(JSON, nullable=False, default=list)
+    cautions = Column(JSON, nullable=False, default=list)
     hint_used = Column(Boolean, nullable=False, default=False)
     response_ms = Column(Integer)
     channel = Column(String(40))

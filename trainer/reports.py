@@ -1,20 +1,20 @@
 """What trainers see: cohort overview, competency matrix, most-missed decision points, a
 trainee's attempts with transcripts. Every query is limited to the cohorts the trainer may see
 (an admin sees every cohort and trainees without one)."""
+
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 
 from trainer.accounts import Trainer
 from trainer.content import Content, localized
+from trainer.db import Database
 from trainer.models import Answer, Attempt, Cohort, Trainee, as_utc
-from trainer.progress import MAX_GRADE
+from trainer.settings import GRADE_MAX
 
 WEAK_MASTERY = 60.0  # percent; below this a principle is flagged for the cohort
 MAX_TYPED_EXAMPLES = 3
@@ -79,21 +79,26 @@ class Filters:
 
 
 class Reports:
-    def __init__(self, engine: Engine, content: Content):
-        self._sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+    def __init__(self, db: Database, content: Content):
+        self.db = db
         self.content = content
         self._step_principles = {
-            (scenario.id, step.id): sorted({
-                content.rules[rule].principle for option in step.options for rule in option.rules
-                if rule in content.rules
-            })
-            for scenario in content.scenarios.values() for step in scenario.steps.values()
-        }  # fmt: skip
+            (scenario.id, step.id): sorted(
+                {
+                    content.rules[rule].principle
+                    for option in step.options
+                    for rule in option.rules
+                    if rule in content.rules
+                }
+            )
+            for scenario in content.scenarios.values()
+            for step in scenario.steps.values()
+        }
 
     # Visibility -----------------------------------------------------------------------------
 
     def cohorts(self, trainer: Trainer) -> List[CohortInfo]:
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             query = select(Cohort).order_by(Cohort.name)
             if not trainer.is_admin:
                 query = query.where(Cohort.owner_id == trainer.id)
@@ -116,10 +121,12 @@ class Reports:
 
     # Rows -----------------------------------------------------------------------------------
 
-    def attempts(self, trainer: Trainer, filters: Filters = Filters(), trainee_id: Optional[int] = None) -> List[AttemptRow]:
+    def attempts(
+        self, trainer: Trainer, filters: Filters = Filters(), trainee_id: Optional[int] = None
+    ) -> List[AttemptRow]:
         """Attempts in scope, oldest first, each with its answers."""
         cohort_ids = self._cohort_ids(trainer, filters)
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             query = (
                 select(Attempt, Trainee, Cohort.name)
                 .join(Trainee, Attempt.trainee_id == Trainee.id)
@@ -139,20 +146,40 @@ class Reports:
                 scenario = self.content.scenarios.get(attempt.scenario_id)
                 ended = scenario and attempt.current_node in scenario.endings
                 rows[attempt.id] = AttemptRow(
-                    attempt.id, trainee.id, _name(trainee), cohort_name or "", attempt.scenario_id, attempt.status,
-                    attempt.score, attempt.current_node if ended else None, as_utc(attempt.started_at),
+                    attempt.id,
+                    trainee.id,
+                    _name(trainee),
+                    cohort_name or "",
+                    attempt.scenario_id,
+                    attempt.status,
+                    attempt.score,
+                    attempt.current_node if ended else None,
+                    as_utc(attempt.started_at),
                     attempt.finished_at and as_utc(attempt.finished_at),
-                )  # fmt: skip
+                )
             for chunk in _chunks(list(rows), 500):
                 for answer in session.execute(
                     select(Answer).where(Answer.attempt_id.in_(chunk)).order_by(Answer.id)
                 ).scalars():
                     attempt = rows[answer.attempt_id]
-                    attempt.answers.append(AnswerRow(
-                        answer.id, attempt.id, attempt.trainee_id, attempt.trainee_name, attempt.cohort,
-                        attempt.scenario_id, answer.step_id, answer.option_id, answer.text, answer.grade,
-                        answer.hint_used, answer.response_ms, answer.channel, as_utc(answer.created_at),
-                    ))  # fmt: skip
+                    attempt.answers.append(
+                        AnswerRow(
+                            answer.id,
+                            attempt.id,
+                            attempt.trainee_id,
+                            attempt.trainee_name,
+                            attempt.cohort,
+                            attempt.scenario_id,
+                            answer.step_id,
+                            answer.option_id,
+                            answer.text,
+                            answer.grade,
+                            answer.hint_used,
+                            answer.response_ms,
+                            answer.channel,
+                            as_utc(answer.created_at),
+                        )
+                    )
             return list(rows.values())
 
     def answers(self, trainer: Trainer, filters: Filters = Filters()) -> List[AnswerRow]:
@@ -167,10 +194,16 @@ class Reports:
         scenarios = [s for s in self.content.scenarios.values() if s.id in played]
         trainees: Dict[int, dict] = {}
         for attempt in attempts:
-            row = trainees.setdefault(attempt.trainee_id, {
-                "id": attempt.trainee_id, "name": attempt.trainee_name, "cohort": attempt.cohort,
-                "last_activity": attempt.started_at, "cells": {},
-            })  # fmt: skip
+            row = trainees.setdefault(
+                attempt.trainee_id,
+                {
+                    "id": attempt.trainee_id,
+                    "name": attempt.trainee_name,
+                    "cohort": attempt.cohort,
+                    "last_activity": attempt.started_at,
+                    "cells": {},
+                },
+            )
             last = max([attempt.started_at] + [answer.at for answer in attempt.answers])
             row["last_activity"] = max(row["last_activity"], last)
             cell = row["cells"].setdefault(attempt.scenario_id, {"best": None, "attempts": 0, "completed": False})
@@ -196,42 +229,58 @@ class Reports:
         for (_, principle), values in grades.items():
             cohort_grades[principle].extend(values)
         average = {p: _percent(values) for p, values in cohort_grades.items()}
-        ranked = sorted(average, key=average.get)
+        ranked = sorted(average, key=average.__getitem__)
         weakest = {p for p in ranked[:2] if average[p] < 100.0} | {p for p in ranked if average[p] < WEAK_MASTERY}
         rows = [
-            {"id": trainee_id, "name": name,
-             "mastery": {p.id: _percent(grades[(trainee_id, p.id)]) for p in principles if grades.get((trainee_id, p.id))}}
+            {
+                "id": trainee_id,
+                "name": name,
+                "mastery": {
+                    p.id: _percent(grades[(trainee_id, p.id)]) for p in principles if grades.get((trainee_id, p.id))
+                },
+            }
             for trainee_id, name in sorted(names.items(), key=lambda item: item[1].lower())
-        ]  # fmt: skip
+        ]
         return {"principles": principles, "trainees": rows, "average": average, "weakest": weakest}
 
-    def most_missed(self, trainer: Trainer, filters: Filters = Filters(), language: str = "en", limit: int = 10) -> List[dict]:
+    def most_missed(
+        self, trainer: Trainer, filters: Filters = Filters(), language: str = "en", limit: int = 10
+    ) -> List[dict]:
         """Decision points where the cohort scores lowest, with the usual wrong choices and typed answers."""
         by_step: Dict[Tuple[str, str], List[AnswerRow]] = defaultdict(list)
+        grades: Dict[int, int] = {}  # answer id -> grade, for the graded answers
         for answer in self.answers(trainer, filters):
             if answer.grade is not None and answer.scenario_id in self.content.scenarios:
                 by_step[(answer.scenario_id, answer.step_id)].append(answer)
-        points = []
+                grades[answer.id] = answer.grade
+        points: List[Dict[str, Any]] = []
         for (scenario_id, step_id), answers in by_step.items():
             scenario = self.content.scenarios[scenario_id]
             step = scenario.steps.get(step_id)
             if step is None:
                 continue
-            wrong = [a for a in answers if a.grade <= 1]
+            wrong = [a for a in answers if grades[a.id] <= 1]
             labels = {o.id: localized(o.label, language) for o in step.options}
             choices = Counter(labels.get(a.option_id, a.option_id) for a in wrong if a.text is None and a.option_id)
             typed = [a.text for a in sorted(wrong, key=lambda a: a.at, reverse=True) if a.text][:MAX_TYPED_EXAMPLES]
-            points.append({
-                "scenario": localized(scenario.title, language), "scenario_id": scenario_id, "step_id": step_id,
-                "prompt": localized(step.prompt, language), "answers": len(answers),
-                "score": _percent([a.grade for a in answers]), "wrong": len(wrong),
-                "wrong_choices": choices.most_common(3), "typed": typed,
-            })  # fmt: skip
+            points.append(
+                {
+                    "scenario": localized(scenario.title, language),
+                    "scenario_id": scenario_id,
+                    "step_id": step_id,
+                    "prompt": localized(step.prompt, language),
+                    "answers": len(answers),
+                    "score": _percent([grades[a.id] for a in answers]),
+                    "wrong": len(wrong),
+                    "wrong_choices": choices.most_common(3),
+                    "typed": typed,
+                }
+            )
         return sorted(points, key=lambda p: (p["score"], -p["answers"]))[:limit]
 
     def trainee(self, trainer: Trainer, trainee_id: int, language: str = "en") -> dict:
         """A trainee's attempts over time with transcripts; NotVisible outside the trainer's cohorts."""
-        with self._sessions.begin() as session:
+        with self.db.transaction() as session:
             trainee = session.get(Trainee, trainee_id)
             if trainee is None:
                 raise NotVisible(trainee_id)
@@ -241,10 +290,12 @@ class Reports:
             raise NotVisible(trainee_id)
         attempts = self.attempts(trainer, trainee_id=trainee_id)
         return {
-            "id": trainee_id, "name": name, "cohort": attempts[0].cohort if attempts else "",
+            "id": trainee_id,
+            "name": name,
+            "cohort": attempts[0].cohort if attempts else "",
             "attempts": [self._transcript(attempt, language) for attempt in reversed(attempts)],
             "chart": [(a.finished_at, a.score) for a in attempts if a.status == "completed" and a.score is not None],
-        }  # fmt: skip
+        }
 
     def _transcript(self, attempt: AttemptRow, language: str) -> dict:
         scenario = self.content.scenarios.get(attempt.scenario_id)
@@ -253,22 +304,31 @@ class Reports:
             step = scenario.steps.get(answer.step_id) if scenario else None
             options = {o.id: o for o in step.options} if step else {}
             best = max(step.options, key=lambda o: o.grade) if step else None
-            chosen = options.get(answer.option_id)
-            turns.append({
-                "prompt": localized(step.prompt, language) if step else answer.step_id,
-                "typed": answer.text, "choice": chosen and localized(chosen.label, language),
-                "recommended": best and localized(best.label, language),
-                "on_path": chosen is not None and best is not None and chosen.grade == best.grade,
-                "grade": answer.grade, "hint_used": answer.hint_used,
-                "seconds": round(answer.response_ms / 1000) if answer.response_ms else None,
-            })  # fmt: skip
+            chosen = options.get(answer.option_id or "")
+            turns.append(
+                {
+                    "prompt": localized(step.prompt, language) if step else answer.step_id,
+                    "typed": answer.text,
+                    "choice": chosen and localized(chosen.label, language),
+                    "recommended": best and localized(best.label, language),
+                    "on_path": chosen is not None and best is not None and chosen.grade == best.grade,
+                    "grade": answer.grade,
+                    "hint_used": answer.hint_used,
+                    "seconds": round(answer.response_ms / 1000) if answer.response_ms else None,
+                }
+            )
         ending = scenario.endings.get(attempt.ending) if scenario and attempt.ending else None
         return {
-            "id": attempt.id, "scenario": localized(scenario.title, language) if scenario else attempt.scenario_id,
-            "status": attempt.status, "score": attempt.score, "started_at": attempt.started_at,
-            "duration_seconds": attempt.duration_seconds, "hints_used": attempt.hints_used,
-            "ending": ending and localized(ending.title, language), "turns": turns,
-        }  # fmt: skip
+            "id": attempt.id,
+            "scenario": localized(scenario.title, language) if scenario else attempt.scenario_id,
+            "status": attempt.status,
+            "score": attempt.score,
+            "started_at": attempt.started_at,
+            "duration_seconds": attempt.duration_seconds,
+            "hints_used": attempt.hints_used,
+            "ending": ending and localized(ending.title, language),
+            "turns": turns,
+        }
 
 
 def _name(trainee: Trainee) -> str:
@@ -276,9 +336,9 @@ def _name(trainee: Trainee) -> str:
 
 
 def _percent(grades: Sequence[int]) -> float:
-    return round(100.0 * mean(grades) / MAX_GRADE, 1) if grades else 0.0
+    return round(100.0 * mean(grades) / GRADE_MAX, 1) if grades else 0.0
 
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

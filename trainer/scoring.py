@@ -12,15 +12,16 @@ key precaution or risks harm, 0 unlawful; None when the answer says nothing grad
   unless the answer also has every key concept (the risky act is then part of a sound plan,
   like a warning shot as the last step of a graduated escalation).
 """
+
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from trainer.content import Content, CueGroup, Rubric
 from trainer.matching import Keys, TextMatcher
+from trainer.settings import MAX_ANSWER_CHARS  # the actions refuse longer answers; the grader reads no further
 
 FULL_SHARE = 0.5
 PARTIAL_SHARE = 0.25
-MAX_ANSWER_CHARS = 2000  # the actions refuse longer answers; the grader reads no further
 
 
 @dataclass
@@ -30,10 +31,6 @@ class GradeResult:
     missed: List[str] = field(default_factory=list)
     red_flags: List[str] = field(default_factory=list)
     cautions: List[str] = field(default_factory=list)
-
-    @property
-    def unclear(self) -> bool:
-        return self.grade is None
 
     def as_dict(self) -> dict:
         return asdict(self)

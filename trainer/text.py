@@ -1,4 +1,5 @@
 """Text normalisation shared by language detection, answer scoring and what trainees type."""
+
 import re
 import unicodedata
 from typing import List

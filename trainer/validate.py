@@ -4,6 +4,7 @@ Every problem is reported with its file, the path inside the file and the line. 
 checked against the JSON Schemas of trainer.content_schema; the checks below add what a schema
 cannot express: references, reachability, dead ends, branching and usable cues.
 """
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set
@@ -11,6 +12,8 @@ from typing import Dict, Iterable, List, Optional, Set
 import jsonschema
 
 from trainer import content_schema as schema
+from trainer.content import lexicon_from
+from trainer.matching import TextMatcher
 from trainer.yamlfile import ContentError, YamlDocument, load_yaml
 
 
@@ -53,8 +56,7 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
         for index, rule in enumerate(rules.data["rules"]):
             if rule["principle"] not in principle_ids:
                 report.errors.append(
-                    rules.error(("rules", index, "principle"),
-                                f"unknown principle {rule['principle']!r}")  # fmt: skip
+                    rules.error(("rules", index, "principle"), f"unknown principle {rule['principle']!r}")
                 )
     matcher = None
     if lexicon:
@@ -111,8 +113,7 @@ def _explain(problem: jsonschema.ValidationError) -> str:
     if problem.validator == "pattern" and problem.schema.get("pattern") == r"\S":
         return "text is empty"
     if problem.validator == "type" and isinstance(problem.instance, bool):
-        return (f"{problem.message}: YAML reads yes/no/on/off/true/false as true or false; "
-                "put the word in quotes")
+        return f"{problem.message}: YAML reads yes/no/on/off/true/false as true or false; put the word in quotes"
     if problem.validator in ("minimum", "maximum") and "grade" in problem.absolute_path:
         return f"grade {problem.instance} is out of range {schema.GRADE_MIN}-{schema.GRADE_MAX}"
     return problem.message
@@ -130,17 +131,16 @@ def _unique_ids(document: Optional[YamlDocument], key: str, report: Report) -> S
 
 
 def _check_lexicon(document: YamlDocument, report: Report):
-    from trainer.content import lexicon_from
-    from trainer.matching import TextMatcher
-
     owner: Dict[str, int] = {}
     for group_index, group in enumerate(document.data.get("synonyms", [])):
         for member_index, member in enumerate(group):
             word = " ".join(member.casefold().split())
             if word in owner and owner[word] != group_index:
                 report.errors.append(
-                    document.error(("synonyms", group_index, member_index),
-                                   f"{member!r} is already in synonym group {owner[word] + 1}")  # fmt: skip
+                    document.error(
+                        ("synonyms", group_index, member_index),
+                        f"{member!r} is already in synonym group {owner[word] + 1}",
+                    )
                 )
             owner.setdefault(word, group_index)
     return TextMatcher(lexicon_from(document.data))
@@ -157,7 +157,9 @@ def _check_scenario(document, principle_ids, rule_ids, matcher, report) -> None:
             if rule_id not in rule_ids:
                 errors.append(document.error(path + (index,), f"unknown rule {rule_id!r} (see content/rules.yml)"))
             elif scenario_rules is not None and rule_id not in scenario_rules:
-                errors.append(document.error(path + (index,), f"rule {rule_id!r} is cited but not listed in the scenario's rules"))
+                errors.append(
+                    document.error(path + (index,), f"rule {rule_id!r} is cited but not listed in the scenario's rules")
+                )
 
     for index, principle in enumerate(data["principles"]):
         if principle not in principle_ids:
@@ -180,10 +182,16 @@ def _check_scenario(document, principle_ids, rule_ids, matcher, report) -> None:
                 errors.append(document.error(option_path + ("id",), f"duplicate option id {option['id']!r}"))
             seen.add(option["id"])
             if option["next"] not in steps and option["next"] not in endings:
-                errors.append(document.error(option_path + ("next",), f"next {option['next']!r} is neither a step nor an ending"))
+                errors.append(
+                    document.error(option_path + ("next",), f"next {option['next']!r} is neither a step nor an ending")
+                )
             check_rules(option_path + ("rules",), option["rules"], scenario_rules)
         if not any(option["grade"] == schema.GRADE_MAX for option in step["options"]):
-            errors.append(document.error(path + ("options",), f"no option with grade {schema.GRADE_MAX} (the recommended conduct)"))
+            errors.append(
+                document.error(
+                    path + ("options",), f"no option with grade {schema.GRADE_MAX} (the recommended conduct)"
+                )
+            )
         _check_rubric(document, path + ("rubric",), step["rubric"], matcher, errors)
     for ending_id, ending in endings.items():
         check_rules(("endings", ending_id, "rules"), ending["rules"], scenario_rules)
@@ -204,10 +212,12 @@ def _check_rubric(document, path, rubric, matcher, errors) -> None:
             for language, cues in group["cues"].items():
                 for cue_index, cue in enumerate(cues):
                     if not matcher.compile(cue):
-                        errors.append(document.error(
-                            path + (group_name, index, "cues", language, cue_index),
-                            f"cue {cue!r} has only stopwords: it can never match",
-                        ))
+                        errors.append(
+                            document.error(
+                                path + (group_name, index, "cues", language, cue_index),
+                                f"cue {cue!r} has only stopwords: it can never match",
+                            )
+                        )
 
 
 def _check_graph(document, data, errors) -> None:
@@ -224,7 +234,9 @@ def _check_graph(document, data, errors) -> None:
             errors.append(document.error(("steps", step_id), f"step {step_id!r} cannot be reached from the start"))
     for ending_id in endings:
         if ending_id not in reachable:
-            errors.append(document.error(("endings", ending_id), f"ending {ending_id!r} cannot be reached from the start"))
+            errors.append(
+                document.error(("endings", ending_id), f"ending {ending_id!r} cannot be reached from the start")
+            )
 
     leads_to_ending = set(endings)
     changed = True
@@ -236,7 +248,9 @@ def _check_graph(document, data, errors) -> None:
                 changed = True
     for step_id in steps:
         if step_id in reachable and step_id not in leads_to_ending:
-            errors.append(document.error(("steps", step_id), f"dead end: no choice from step {step_id!r} ever reaches an ending"))
+            errors.append(
+                document.error(("steps", step_id), f"dead end: no choice from step {step_id!r} ever reaches an ending")
+            )
 
     if not any(len(set(targets)) > 1 for targets in edges.values()):
         errors.append(document.error(("steps",), "no step branches: some choices must lead somewhere different"))

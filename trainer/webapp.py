@@ -1,7 +1,7 @@
 """The web server on port 8080: the trainee page with the chat widget (web/), and the trainer
 dashboard under /trainer (trainer/dashboard.py)."""
+
 import gzip
-import os
 import re
 from pathlib import Path
 from typing import Optional
@@ -9,46 +9,54 @@ from typing import Optional
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 
+from trainer import settings
 from trainer.accounts import AccountStore
-from trainer.content import load_content
+from trainer.content_loader import load_content
 from trainer.dashboard import create_dashboard
-from trainer.progress import ProgressStore
+from trainer.db import Database
 from trainer.reports import Reports
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
-LANGUAGES = ("fr", "en")
 # rasa-webchat's CSS imports a web font from a public CDN. Trainees' machines may be offline and
 # nothing may be fetched from outside the deployment, so the import is removed when the bundle is
 # loaded (node_modules stays as npm installed it); the page uses the system's fonts.
 REMOTE_CSS_IMPORT = re.compile(rb"@import url\(https?://[^)]*\);")
 WIDGET_TEXTS = {
-    "fr": {"title": "Entraînement", "subtitle": "Protéger les civils", "inputHint": "Votre réponse…",
-           "connecting": "Connexion…"},
-    "en": {"title": "Training", "subtitle": "Protecting civilians", "inputHint": "Your answer…",
-           "connecting": "Connecting…"},
-}  # fmt: skip
+    "fr": {
+        "title": "Entraînement",
+        "subtitle": "Protéger les civils",
+        "inputHint": "Votre réponse…",
+        "connecting": "Connexion…",
+    },
+    "en": {
+        "title": "Training",
+        "subtitle": "Protecting civilians",
+        "inputHint": "Your answer…",
+        "connecting": "Connecting…",
+    },
+}
 
 
 def page_language(request: Request) -> str:
     """?lang= first, then the choice remembered in a cookie, then the browser's languages."""
     for candidate in (request.args.get("lang"), request.cookies.get("lang")):
-        if candidate in LANGUAGES:
+        if candidate in settings.LANGUAGES:
             return candidate
     for part in request.headers.get("accept-language", "").split(","):
-        if part.strip()[:2].lower() in LANGUAGES:
+        if part.strip()[:2].lower() in settings.LANGUAGES:
             return part.strip()[:2].lower()
-    return "fr"
+    return settings.DEFAULT_LANGUAGE
 
 
 def rasa_socket_url(request: Request) -> str:
     """Where the widget finds Rasa's socket.io channel: RASA_PUBLIC_URL when the deployment puts
     Rasa behind a proxy, else the same host as this page on RASA_PORT."""
-    configured = os.environ.get("RASA_PUBLIC_URL")
+    configured = settings.rasa_public_url()
     if configured:
-        return configured.rstrip("/")
+        return configured
     host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else request.host.rsplit("]:", 1)[0] + "]"
-    return f"{request.scheme}://{host}:{os.environ.get('RASA_PORT', '5005')}"
+    return f"{request.scheme}://{host}:{settings.rasa_port()}"
 
 
 def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None) -> Sanic:
@@ -66,7 +74,7 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
         config = {"language": language, "socketUrl": rasa_socket_url(request), **WIDGET_TEXTS[language]}
         html = templates.get_template("index.html").render(lang=language, config=config)
         page = response.html(html, headers={"Cache-Control": "no-store"})
-        if request.args.get("lang") in LANGUAGES:
+        if request.args.get("lang") in settings.LANGUAGES:
             page.cookies["lang"] = language
             page.cookies["lang"]["max-age"] = 365 * 24 * 3600
             page.cookies["lang"]["samesite"] = "Lax"
@@ -88,15 +96,10 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
     app.static("/static/page.css", str(WEB_ROOT / "static" / "page.css"))
     app.static("/static/trainer.css", str(WEB_ROOT / "static" / "trainer.css"))
 
-    store = ProgressStore()  # DATABASE_URL; migrates the schema on first use
-    app.blueprint(create_dashboard(
-        templates, AccountStore(store.engine), Reports(store.engine, load_content()), page_language
-    ))  # fmt: skip
+    db = Database()  # DATABASE_URL; migrates the schema on first use
+    app.blueprint(create_dashboard(templates, AccountStore(db), Reports(db, load_content()), page_language))
     return app
 
 
 def serve(host: str, port: int) -> None:
-    import compat
-
-    compat.apply()
     create_app().run(host=host, port=port, access_log=False)

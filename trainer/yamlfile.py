@@ -1,4 +1,5 @@
 """Read YAML while remembering where every value came from, so errors can name file and line."""
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Tuple, Union
@@ -55,8 +56,12 @@ def load_yaml(file: Path) -> YamlDocument:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as error:  # a control character, anywhere in the file
         line = text.count("\n", 0, error.position) + 1
-        raise ContentError(Path(file), (), line, f"character U+{error.character:04X} is not allowed in YAML "
-                                                 "(delete it; it is often invisible)") from None
+        raise ContentError(
+            Path(file),
+            (),
+            line,
+            f"character U+{error.character:04X} is not allowed in YAML (delete it; it is often invisible)",
+        ) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -1,4 +1,5 @@
 """Alembic environment: migrations run from trainer.db.migrate() (and the alembic CLI)."""
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 

@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-21
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -41,7 +42,9 @@ def upgrade() -> None:
     op.create_table(
         "attempts",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("trainee_id", sa.Integer, sa.ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "trainee_id", sa.Integer, sa.ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("scenario_id", sa.String(80), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("current_node", sa.String(80), nullable=False),
@@ -52,7 +55,9 @@ def upgrade() -> None:
     op.create_table(
         "answers",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("attempt_id", sa.Integer, sa.ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False, index=True),
+        sa.Column(
+            "attempt_id", sa.Integer, sa.ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         sa.Column("step_id", sa.String(80), nullable=False),
         sa.Column("option_id", sa.String(80)),
         sa.Column("text", sa.Text),

@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,9 +27,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cohorts") as cohorts:
         cohorts.add_column(sa.Column("owner_id", sa.Integer, nullable=True))
-        cohorts.create_foreign_key(
-            "fk_cohorts_owner", "trainer_accounts", ["owner_id"], ["id"], ondelete="SET NULL"
-        )
+        cohorts.create_foreign_key("fk_cohorts_owner", "trainer_accounts", ["owner_id"], ["id"], ondelete="SET NULL")
     op.create_table(
         "link_codes",
         sa.Column("code", sa.String(12), primary_key=True),

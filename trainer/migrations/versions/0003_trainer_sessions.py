@@ -4,6 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-21
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -17,8 +18,13 @@ def upgrade() -> None:
     op.create_table(
         "trainer_sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
-        sa.Column("account_id", sa.Integer, sa.ForeignKey("trainer_accounts.id", ondelete="CASCADE"),
-                  nullable=False, index=True),
+        sa.Column(
+            "account_id",
+            sa.Integer,
+            sa.ForeignKey("trainer_accounts.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,100 @@
+"""The trainee page in headless Chromium (Debian's), played like a trainee on a phone.
+Screenshots go to var/test-results/screenshots/."""
+
+from urllib.parse import urlparse
+
+import pytest
+
+from harness.browser import SCREENSHOTS, chromium
+
+
+@pytest.fixture
+def page(web_url):
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.requests = []
+        page.on("request", lambda request: page.requests.append(request.url))
+        yield page
+
+
+def wait_for_text(page, text, timeout=60_000):
+    try:
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=text, timeout=timeout)
+    except Exception:
+        page.screenshot(path=SCREENSHOTS / "failure.png", full_page=True)
+        raise AssertionError(f"{text!r} never appeared; the page shows:\n{page.inner_text('body')[-1500:]}") from None
+
+
+def tap(page, title):
+    page.locator(".rw-reply", has_text=title).last.click()
+
+
+def type_answer(page, text):
+    page.fill(".rw-new-message", text)
+    page.keyboard.press("Enter")
+
+
+def test_a_trainee_plays_in_the_browser_and_continues_after_a_reload(page, web_url):
+    page.goto(f"{web_url}/?lang=en")
+    wait_for_text(page, "Choose your language")
+    page.screenshot(path=SCREENSHOTS / "01-welcome-390px.png")
+    tap(page, "English")
+    wait_for_text(page, "What is your name or call sign?")
+    type_answer(page, "Pte Keita")
+    wait_for_text(page, "enrolment code")
+    tap(page, "No code")
+    wait_for_text(page, "What would you like to do?")
+    tap(page, "Train")
+    wait_for_text(page, "Choose a scenario")
+    tap(page, "Night checkpoint - a motorbike that will not slow down")
+    wait_for_text(page, "does not slow at your first hand signal. What do you do?")
+    page.screenshot(path=SCREENSHOTS / "02-decision-point.png")
+
+    tap(page, "Fire a warning shot at once")
+    wait_for_text(page, "Risky: a key precaution is missing")
+    wait_for_text(page, "Rule 15 (Constant care to spare civilians)")
+    wait_for_text(page, "The passenger, a young woman, was hit")
+    page.screenshot(path=SCREENSHOTS / "03-feedback-with-rule.png")
+
+    type_answer(page, "first aid, stop the bleeding with a tourniquet, call medevac and report to my commander")
+    wait_for_text(page, "Right: lawful and protective")
+    wait_for_text(page, "What do you advise?")
+    page.screenshot(path=SCREENSHOTS / "04-typed-answer-graded.png")
+
+    page.context.set_offline(True)  # the connection drops...
+    page.wait_for_timeout(3000)
+    page.context.set_offline(False)  # ...and comes back: the widget reconnects to the same session
+    type_answer(page, "repeat")
+    page.wait_for_function("document.body.innerText.split('What do you advise?').length > 2", timeout=60_000)
+
+    page.reload()
+    wait_for_text(page, "What do you advise?")  # the conversation is still there
+    type_answer(page, "acknowledge and apologise to the family, investigate, pay compensation and change the procedure")
+    wait_for_text(page, "Debrief - Night checkpoint - a motorbike that will not slow down")
+    page.screenshot(path=SCREENSHOTS / "05-after-reload-debrief.png", full_page=True)
+
+    outside = [url for url in page.requests if urlparse(url).hostname not in ("127.0.0.1", "localhost")]
+    assert outside == [], f"the page fetched from outside the deployment: {outside}"
+
+
+def test_the_page_is_french_for_a_french_browser_and_keyboard_usable(page, web_url):
+    page.context.set_extra_http_headers({"Accept-Language": "fr-FR,fr;q=0.9"})
+    page.goto(web_url)
+    assert page.locator("h1").inner_text() == "Protéger les civils"
+    wait_for_text(page, "Bonjour ! Je vous entraîne")  # the widget passed the page language to Rasa
+    reached = []
+    for _ in range(12):  # the language links, then the chat: all reachable with Tab alone
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.className || document.activeElement.textContent"))
+        if "rw-new-message" in reached[-1]:
+            break
+    assert "Français" in reached and "rw-new-message" in reached[-1], reached
+    page.keyboard.type("aide")
+    page.keyboard.press("Enter")
+    wait_for_text(page, "touchez un bouton ou répondez avec vos mots")
+    page.screenshot(path=SCREENSHOTS / "06-french-page-390px.png")
+    page.set_viewport_size({"width": 1280, "height": 800})  # a training-centre PC
+    chat = page.locator(".rw-conversation-container").bounding_box()
+    assert chat["width"] <= 48 * 16 + 1 and chat["x"] > 200 and chat["height"] > 600, chat  # centred, tall
+    page.screenshot(path=SCREENSHOTS / "07-french-page-desktop.png")

@@ -1,0 +1,179 @@
+"""Over the REST channel of a running Rasa server: every scenario can be played to an ending in
+each language, by buttons and by typed answers; an action-server or Rasa-server crash loses
+nothing; a dead or silent action server and the admission limits get a short, clear reply."""
+
+import socket
+import time
+import uuid
+
+import pytest
+import requests
+
+from harness.processes import free_port, start_action_server, start_rasa_server
+from rasa_plugins.admission import FULL, TOO_FAST
+from trainer.content_loader import load_content
+from trainer.db import Database
+from trainer.identities import Trainees
+from trainer.progress import ProgressStore
+
+CONTENT = load_content()
+MAX_TURNS = 12
+APOLOGY = "Sorry, a technical problem is keeping me from answering."
+
+
+@pytest.fixture(scope="module")
+def rasa_url(rasa_server_url):
+    return rasa_server_url
+
+
+def send(url, sender, message):
+    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def joined(replies):
+    return "\n".join(reply.get("text") or "" for reply in replies)
+
+
+def set_up(url, sender, language):
+    if language == "fr":
+        send(url, sender, '/set_language{"language": "fr"}')
+        send(url, sender, "Testeur")
+        send(url, sender, "/deny")
+
+
+def play(url, sender, scenario, language, typed):
+    replies = send(url, sender, f'/start_training{{"scenario": "{scenario.id}"}}')
+    node, turn = scenario.start, 0
+    for turn in range(MAX_TURNS):
+        step = scenario.steps[node]
+        assert joined(replies).count(step.prompt[language]) == 1, (scenario.id, node, joined(replies))  # shown once
+        if typed:
+            message = step.rubric.model_answer[language]
+            option = max(step.options, key=lambda o: o.grade)
+        else:
+            option = step.options[(turn + len(scenario.id)) % len(step.options)]  # vary the branches
+            message = f'/choose_option{{"option_id": "{option.id}"}}'
+        replies = send(url, sender, message)
+        assert option.feedback[language] in joined(replies), (scenario.id, node, message, joined(replies))
+        node = option.next
+        if node in scenario.endings:
+            return joined(replies)
+    pytest.fail(f"{scenario.id}: no ending after {MAX_TURNS} turns")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("typed", [False, True], ids=["buttons", "typed"])
+def test_every_scenario_can_be_played_to_an_ending(rasa_url, language, typed):
+    debrief = {"en": "Debrief - ", "fr": "Bilan - "}[language]
+    for scenario in CONTENT.scenarios.values():
+        sender = f"rest-{uuid.uuid4()}"
+        set_up(rasa_url, sender, language)
+        final = play(rasa_url, sender, scenario, language, typed)
+        assert debrief + scenario.title[language] in final
+
+
+def test_killing_the_action_server_between_two_answers_loses_nothing(test_model, server_logs, tmp_path, database_url):
+    port = free_port()
+    actions, action_url = start_action_server(server_logs, database_url, port=port)
+    rasa, url = start_rasa_server(test_model, action_url, server_logs, tmp_path / "tracker.db")
+    sender = "crash-test"
+    try:
+        send(url, sender, '/start_training{"scenario": "village_reprisal"}')
+        first = joined(send(url, sender, '/choose_option{"option_id": "forbid_and_report"}'))
+        assert "✅" in first  # acknowledged: the feedback came back
+
+        actions.kill()
+        actions.stop()
+        lost = joined(send(url, sender, '/choose_option{"option_id": "listen_and_protect"}'))
+        assert "Debrief" not in lost and lost.count(APOLOGY) == 1, lost
+
+        actions, _ = start_action_server(server_logs, database_url, port=port)
+        retried = joined(send(url, sender, '/choose_option{"option_id": "listen_and_protect"}'))
+        assert "Debrief - After the IED" in retried, retried
+    finally:
+        actions.stop()
+        rasa.stop()
+
+    db = Database(database_url)
+    store, people = ProgressStore(db), Trainees(db)
+    trainee = people.trainee_for("rest", sender)
+    [attempt] = store.attempts(trainee.id)
+    answers = store.answers(attempt.id)
+    assert [(a["step"], a["option"], a["grade"]) for a in answers] == [
+        ("anger", "forbid_and_report", 3),
+        ("elders", "listen_and_protect", 3),
+    ]
+    assert attempt.status == "completed" and attempt.score == 100.0
+    db.close()
+
+
+def test_killing_the_rasa_server_mid_scenario_resumes_at_the_same_decision_point(
+    test_model, server_logs, tmp_path, database_url
+):
+    actions, action_url = start_action_server(server_logs, database_url)
+    tracker_db = tmp_path / "tracker.db"
+    rasa, url = start_rasa_server(test_model, action_url, server_logs, tracker_db)
+    sender = "rasa-crash-test"
+    try:
+        send(url, sender, '/start_training{"scenario": "village_reprisal"}')
+        assert "✅" in joined(send(url, sender, '/choose_option{"option_id": "forbid_and_report"}'))
+
+        rasa.kill()
+        rasa.stop()
+        rasa, url = start_rasa_server(test_model, action_url, server_logs, tracker_db)
+
+        elders = CONTENT.scenario("village_reprisal").steps["elders"].prompt["en"]
+        assert elders in joined(send(url, sender, "/repeat"))  # the same decision point, repeated
+        assert "Debrief - After the IED" in joined(
+            send(url, sender, '/choose_option{"option_id": "listen_and_protect"}')
+        )
+    finally:
+        rasa.stop()
+        actions.stop()
+
+    db = Database(database_url)
+    store, people = ProgressStore(db), Trainees(db)
+    [attempt] = store.attempts(people.trainee_for("rest", sender).id)
+    assert [(a["step"], a["option"]) for a in store.answers(attempt.id)] == [
+        ("anger", "forbid_and_report"),
+        ("elders", "listen_and_protect"),
+    ]
+    db.close()
+
+
+def test_a_silent_action_server_gets_an_apology_and_the_limits_a_clear_refusal(test_model, server_logs, tmp_path):
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        action_url = f"http://127.0.0.1:{silent.getsockname()[1]}/webhook"
+        rasa, url = start_rasa_server(
+            test_model,
+            action_url,
+            server_logs,
+            tmp_path / "tracker.db",
+            env={
+                "ACTION_TIMEOUT_SECONDS": "2",
+                "RATE_LIMIT_BURST": "3",
+                "RATE_LIMIT_PER_MINUTE": "1",
+                "MAX_OPEN_SESSIONS": "2",
+            },
+        )
+        try:
+            started = time.monotonic()
+            reply = joined(send(url, "trainee", '/start_training{"scenario": "village_reprisal"}'))
+            waited = time.monotonic() - started
+            assert reply.count(APOLOGY) == 1 and waited < 30, (reply, waited)
+
+            def admitted(sender):
+                reply = joined(send(url, sender, "/thanks"))
+                return reply not in (TOO_FAST, FULL) and reply != ""
+
+            assert admitted("trainee") and admitted("other") and admitted("trainee")  # trainee's burst: 3
+            assert joined(send(url, "trainee", "/thanks")) == TOO_FAST
+            assert joined(send(url, "newcomer", "/thanks")) == FULL  # two senders open, the cap
+            assert admitted("other")  # an open session goes on
+            assert "took more than 2 s" in rasa.output()
+        finally:
+            rasa.stop()

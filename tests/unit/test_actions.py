@@ -1,0 +1,508 @@
+"""Each custom action, run with rasa_sdk's Tracker and CollectingDispatcher on a real SQLite store."""
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime
+from actions.decision_point import ValidateScenarioForm
+from actions.fallback import ActionMisunderstood
+from actions.language import ActionSetLanguage
+from actions.linking import ActionLinkAccount
+from actions.progress import ActionShowProgress
+from actions.rules import ActionExplainRule
+from actions.scenario import ActionGiveHint, ActionResumeTraining, ActionStartTraining, ActionStopScenario
+from actions.session import ActionSessionStart
+from actions.welcome import ActionCompleteOnboarding, ActionWelcome, ValidateOnboardingForm
+
+pytestmark = pytest.mark.usefixtures("fresh_database")
+
+
+def tracker(
+    text="",
+    intent="greet",
+    entities=(),
+    slots=None,
+    sender="t1",
+    message_id="m1",
+    events=None,
+    confidence=1.0,
+    channel="rest",
+):
+    return Tracker(
+        sender_id=sender,
+        slots={
+            "language": "en",
+            "profile": "complete",
+            "scenario_state": "idle",
+            "unclear_count": 0.0,
+            **(slots or {}),
+        },
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [{"entity": e, "value": v} for e, v in entities],
+            "message_id": message_id,
+        },
+        events=events or [{"event": "user", "input_channel": channel, "parse_data": {"intent": {"name": intent}}}],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action, tracker_):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, {}))
+    return dispatcher.messages, events
+
+
+def slots(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def playing_slots(scenario="checkpoint_motorbike", step="approach"):
+    start = runtime.content().scenario(scenario).start
+    attempt = runtime.progress().start_attempt(runtime.trainees().trainee_for("rest", "t1").id, scenario, start)
+    return {
+        "scenario_state": "playing",
+        "scenario_id": scenario,
+        "attempt_id": float(attempt.id),
+        "step_id": step,
+        "unclear_count": 0.0,
+        "hint_used": False,
+    }
+
+
+def validate_answer(text, slots_, intent="nlu_fallback", entities=(), message_id="m1", confidence=0.9):
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(
+        ValidateScenarioForm().validate_answer(
+            text, dispatcher, tracker(text, intent, entities, slots_, message_id=message_id, confidence=confidence), {}
+        )
+    )
+    return result, dispatcher.messages
+
+
+def test_welcome_a_new_trainee_offers_the_languages():
+    messages, events = run(ActionWelcome(), tracker("hello"))
+    assert [m["response"] for m in messages] == ["utter_greet", "utter_welcome_new"]
+    assert [b["payload"] for b in messages[1]["buttons"]] == [
+        '/set_language{"language": "fr"}',
+        '/set_language{"language": "en"}',
+    ]
+    assert events == [SlotSet("profile", "new")]
+
+
+def test_welcome_back_offers_to_continue_an_unfinished_scenario():
+    trainee = runtime.trainees().trainee_for("rest", "t1")
+    runtime.trainees().update_trainee(trainee.id, display_name="Awa")
+    runtime.progress().start_attempt(trainee.id, "child_captured", "capture")
+    messages, events = run(ActionWelcome(), tracker("bonjour", slots={"language": "fr"}))
+    assert messages[0]["response"] == "utter_welcome_back" and messages[0]["name"] == "Awa"
+    assert messages[1]["response"] == "utter_offer_resume"
+    assert messages[1]["scenario"].startswith("Un garçon avec un fusil")
+
+
+def test_onboarding_enrols_with_a_valid_code_and_rejects_a_bad_one():
+    code = runtime.trainees().create_cohort("Sevare 1")
+    form = ValidateOnboardingForm()
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(form.validate_enrolment_code("NOPE99", dispatcher, tracker("NOPE99"), {})) == {
+        "enrolment_code": None
+    }
+    assert dispatcher.messages[-1]["response"] == "utter_bad_code"
+    assert asyncio.run(form.validate_enrolment_code(code.lower(), dispatcher, tracker(code), {})) == {
+        "enrolment_code": code
+    }
+    assert runtime.trainees().trainee_for("rest", "t1").cohort == "Sevare 1"
+    assert form.validate_trainee_name("  Sgt   Traoré ", dispatcher, tracker(), {}) == {"trainee_name": "Sgt Traoré"}
+
+
+def test_complete_onboarding_saves_the_profile():
+    messages, events = run(ActionCompleteOnboarding(), tracker(slots={"trainee_name": "Awa", "language": "fr"}))
+    assert events == [SlotSet("profile", "complete")]
+    trainee = runtime.trainees().trainee_for("rest", "t1")
+    assert (trainee.display_name, trainee.language) == ("Awa", "fr")
+    assert messages[-1]["response"] == "utter_menu"
+
+
+def test_start_training_lists_scenarios_with_the_recommended_first():
+    messages, events = run(ActionStartTraining(), tracker("i want to train", "start_training"))
+    assert slots(events)["scenario_state"] == "idle"
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert len(payloads) == 12 and payloads[0] == '/start_training{"scenario": "checkpoint_motorbike"}'
+
+
+def test_start_training_starts_the_named_scenario():
+    messages, events = run(ActionStartTraining(), tracker("", "start_training", [("scenario", "drone_gathering")]))
+    values = slots(events)
+    assert values["scenario_state"] == "playing" and values["step_id"] == "strike_request"
+    assert messages[0]["response"] == "utter_briefing" and messages[0]["title"] == "A strike request on a gathering"
+    assert runtime.progress().attempt(int(values["attempt_id"])).scenario_id == "drone_gathering"
+
+
+def test_the_form_opened_on_a_named_scenario_starts_it_in_one_call():
+    named = tracker("/start_training", "start_training", [("scenario", "drone_gathering")])
+    messages, events = run(ValidateScenarioForm(), named)
+    values = slots(events)
+    assert values["scenario_state"] == "playing" and values["step_id"] == "strike_request"
+    assert messages[0]["response"] == "utter_briefing" and messages[1]["buttons"]  # then the first point
+    assert runtime.progress().attempt(int(values["attempt_id"])).current_node == "strike_request"
+
+
+def test_the_form_opened_on_an_unknown_scenario_lists_them_and_closes():
+    messages, events = run(ValidateScenarioForm(), tracker("/start_training", "start_training", [("scenario", "nope")]))
+    assert messages[0]["response"] == "utter_choose_scenario" and len(messages) == 1
+    assert slots(events)["answer"] == "done" and slots(events)["scenario_state"] == "idle"
+
+
+def run_form(slots_, answer=None, intent="nlu_fallback", message_id="f1"):
+    """ValidateScenarioForm.run as Rasa's form calls it: the message just typed is the `answer`
+    slot set after the form's action; on activation nothing is set."""
+    events = [
+        {"event": "user", "input_channel": "rest", "parse_data": {"intent": {"name": intent}}},
+        {"event": "action", "name": "scenario_form"},
+    ]
+    if answer is not None:
+        events.append({"event": "slot", "name": "answer", "value": answer})
+    return run(
+        ValidateScenarioForm(),
+        tracker(answer or "", intent, slots={**slots_, "answer": answer}, events=events, message_id=message_id),
+    )
+
+
+def test_the_form_presents_the_decision_point_then_rephrase_then_the_options():
+    base = playing_slots()
+    messages, events = run_form(base)  # activation: nothing to validate
+    assert "motorbike with two riders" in messages[0]["text"] and len(messages[0]["buttons"]) == 3
+    assert len(messages) == 1 and events == []
+    messages, events = run_form(base, "banana")
+    assert [m.get("response") for m in messages] == ["utter_rephrase"] and slots(events)["unclear_count"] == 1.0
+    messages, events = run_form({**base, "unclear_count": 1.0}, "banana again", message_id="f2")
+    assert messages[0]["response"] == "utter_pick_an_option" and len(messages[1]["buttons"]) == 3
+    assert slots(events) == {"answer": None, "unclear_count": 2.0}
+
+
+def test_one_form_call_gives_the_feedback_then_the_next_decision_point():
+    messages, events = run_form(playing_slots(), "torch and shout, we stay in cover, they may be civilians")
+    assert messages[0]["text"].startswith("✅ Right") and "Rule 1" in messages[0]["text"]
+    next_prompt = runtime.content().scenario("checkpoint_motorbike").steps["stops"].prompt["en"]
+    assert messages[1]["text"] == next_prompt and messages[1]["buttons"]
+    assert slots(events) == {"answer": None, "step_id": "stops"}
+
+
+def test_a_request_at_a_decision_point_is_answered_then_the_point_shown_again():
+    messages, events = run_form(playing_slots(), "hint", intent="hint")
+    assert messages[0]["response"] == "utter_hint" and "motorbike with two riders" in messages[1]["text"]
+    assert slots(events)["hint_used"] is True and slots(events)["answer"] is None
+
+
+def test_the_last_answer_ends_the_form_with_the_debrief_and_what_next():
+    base = playing_slots()
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="e1")
+    messages, events = run_form({**base, "step_id": "stops"}, "we let them go after a quick respectful check")
+    assert messages[-2]["text"].startswith("Debrief") and messages[-1]["response"] == "utter_scenario_finished"
+    assert {k: v for k, v in slots(events).items() if k != "requested_slot"} == {
+        "answer": "done",
+        "scenario_state": "idle",
+        "scenario_id": None,
+        "attempt_id": None,
+        "step_id": None,
+    }
+
+
+def test_a_number_outside_the_options_asks_for_one_in_range_and_records_nothing():
+    base = playing_slots()
+    result, messages = validate_answer("7", base, intent="choose_option")
+    assert result == {"answer": None}
+    assert messages[0]["response"] == "utter_pick_a_number" and messages[0]["count"] == 3
+    assert runtime.progress().answers(int(base["attempt_id"])) == []
+
+
+def test_a_number_in_range_chooses_that_option():
+    base = playing_slots()
+    result, _ = validate_answer("2", base, intent="choose_option")
+    [answer] = runtime.progress().answers(int(base["attempt_id"]))
+    assert answer["option"] == "warning_shot_now" and result["step_id"] != "approach"
+
+
+def test_link_without_a_code_makes_one_and_the_other_app_redeems_it():
+    messages, _ = run(ActionLinkAccount(), tracker("link my phone", intent="link_account"))
+    code = messages[0]["code"]
+    assert messages[0]["response"] == "utter_link_code" and len(code) == 6
+    runtime.trainees().update_trainee(
+        runtime.trainees().trainee_for("rest", "t1").id, display_name="Awa", language="fr"
+    )
+
+    phone = tracker(f"lier {code.lower()} svp", intent="link_account", sender="whatsapp:+2237", channel="twilio")
+    messages, events = run(ActionLinkAccount(), phone)
+    assert [m["response"] for m in messages] == ["utter_linked", "utter_menu"] and messages[0]["name"] == "Awa"
+    assert slots(events) == {"language": "fr", "profile": "complete"}
+    assert (
+        runtime.trainees().trainee_for("twilio", "whatsapp:+2237").id == runtime.trainees().trainee_for("rest", "t1").id
+    )
+
+    messages, _ = run(
+        ActionLinkAccount(), tracker(f"link {code}", intent="link_account", sender="tg", channel="telegram")
+    )
+    assert messages[0]["response"] == "utter_bad_link_code"  # a code works once
+
+
+def test_link_code_from_a_telegram_deep_link_entity():
+    code = runtime.trainees().create_link_code(runtime.trainees().trainee_for("rest", "t1").id)
+    deep_link = tracker(
+        f'/link_account{{"link_code": "{code}"}}',
+        intent="link_account",
+        entities=[("link_code", code)],
+        sender="42",
+        channel="telegram",
+    )
+    messages, _ = run(ActionLinkAccount(), deep_link)
+    assert messages[0]["response"] == "utter_linked"
+
+
+def test_a_typed_answer_is_graded_recorded_then_explained():
+    base = playing_slots()
+    result, messages = validate_answer("torch and shout, we stay in cover, they may be civilians", base)
+    assert result == {"answer": None, "step_id": "stops"}  # hint_used and unclear_count unchanged: not set again
+    assert messages[0]["text"].startswith("✅ Right") and "Rule 1" in messages[0]["text"]
+    assert messages[0]["buttons"][0]["payload"] == '/explain_rule{"rule_id": "cihl-1"}'
+    answers = runtime.progress().answers(int(base["attempt_id"]))
+    assert (
+        answers[0]["grade"] == 3
+        and answers[0]["text"].startswith("torch")
+        and "take_cover" in answers[0]["concepts_found"]
+    )
+
+
+def test_the_response_time_runs_from_the_last_message_shown_to_the_answer():
+    base = playing_slots()
+    text = "torch and shout, we stay in cover, they may be civilians"
+    events = [
+        {"event": "bot", "text": "briefing", "timestamp": 100.0},
+        {"event": "bot", "text": "the decision point", "timestamp": 100.5},
+        {
+            "event": "user",
+            "input_channel": "rest",
+            "timestamp": 112.75,
+            "parse_data": {"intent": {"name": "nlu_fallback"}},
+        },
+        {"event": "slot", "name": "answer", "value": text, "timestamp": 112.76},
+    ]
+    asyncio.run(
+        ValidateScenarioForm().validate_answer(
+            text, CollectingDispatcher(), tracker(text, "nlu_fallback", slots=base, events=events), {}
+        )
+    )
+    assert runtime.progress().answers(int(base["attempt_id"]))[0]["response_ms"] == 12250
+
+
+def test_after_a_hint_and_an_unclear_answer_the_next_step_starts_afresh():
+    base = {**playing_slots(), "hint_used": True, "unclear_count": 1.0}
+    result, _ = validate_answer("torch and shout, we stay in cover, they may be civilians", base)
+    assert result == {"answer": None, "step_id": "stops", "hint_used": False, "unclear_count": 0.0}
+
+
+def test_a_button_answer_takes_its_branch_and_the_same_message_is_recorded_once():
+    base = playing_slots()
+    entities = [("option_id", "warning_shot_now")]
+    result, messages = validate_answer(
+        '/choose_option{"option_id": "warning_shot_now"}', base, "choose_option", entities
+    )
+    assert result["step_id"] == "casualties" and messages[0]["text"].startswith("⚠️ Risky")
+    again, _ = validate_answer('/choose_option{"option_id": "warning_shot_now"}', base, "choose_option", entities)
+    assert again["step_id"] == "casualties"
+    assert len(runtime.progress().answers(int(base["attempt_id"]))) == 1
+
+
+@pytest.mark.parametrize("text", ["3", "option 3", "je prends la 3", "the third one", "la troisième svp", "#3"])
+def test_a_numbered_reply_selects_that_option(text):
+    base = playing_slots()
+    result, _ = validate_answer(text, base, "choose_option")
+    assert result["step_id"] == "casualties"  # option 3 is "Shoot at the riders"
+    assert runtime.progress().answers(int(base["attempt_id"]))[0]["option"] == "shoot_riders"
+
+
+@pytest.mark.parametrize("text", ["2 warning shots then we search", "i take the first one who gets off"])
+def test_an_answer_that_only_contains_a_number_is_graded_not_taken_as_a_pick(text):
+    base = playing_slots()
+    validate_answer(text, base, "choose_option")
+    [answer] = runtime.progress().answers(int(base["attempt_id"]))
+    assert answer["text"] == text  # kept as typed: graded, where a pick keeps no text
+
+
+def test_an_unclear_answer_is_kept_but_not_graded():
+    base = playing_slots()
+    result, messages = validate_answer("banana", base)
+    assert result == {"answer": None, "unclear_count": 1.0} and messages == []
+    assert runtime.progress().answers(int(base["attempt_id"]))[0]["grade"] is None
+
+
+def test_the_last_answer_gives_the_debrief_and_ends_the_form():
+    base = playing_slots(step="approach")
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="a1")
+    result, messages = validate_answer(
+        "/choose_option",
+        {**base, "step_id": "stops"},
+        "choose_option",
+        [("option_id", "quick_respectful_check")],
+        message_id="a2",
+    )
+    assert result["answer"] == "done" and result["scenario_state"] == "idle"
+    assert messages[1]["text"].startswith("Debrief - Night checkpoint") and "Score: 100%" in messages[1]["text"]
+
+
+@pytest.mark.parametrize(
+    "text, intent, entities",
+    [
+        ("/choose_option", "choose_option", [("option_id", "escalate")]),
+        ("banana", "nlu_fallback", []),  # an unclear answer is recorded too
+    ],
+)
+def test_a_store_outage_is_told_and_the_step_does_not_move(tmp_path, text, intent, entities):
+    base = playing_slots()
+    runtime.database().close()
+    (tmp_path / "progress.db").unlink()
+    tmp_path.chmod(0o500)
+    try:
+        result, messages = validate_answer(text, base, intent, entities)
+    finally:
+        tmp_path.chmod(0o700)
+    assert result == {"answer": None}
+    assert [m["response"] for m in messages] == ["utter_not_saved"]
+
+
+def test_hint_is_given_and_marked():
+    messages, events = run(ActionGiveHint(), tracker("hint", "hint", slots=playing_slots()))
+    assert messages[0]["response"] == "utter_hint" and "before any shot" in messages[0]["hint"]
+    assert events == [SlotSet("hint_used", True)]
+    messages, events = run(ActionGiveHint(), tracker("hint", "hint"))
+    assert messages[0]["response"] == "utter_no_scenario" and events == []
+
+
+def test_stop_keeps_the_attempt_and_resume_returns_to_the_same_step():
+    base = playing_slots(step="approach")
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")])
+    messages, events = run(ActionStopScenario(), tracker("stop", "stop_scenario", slots={**base, "step_id": "stops"}))
+    assert messages[0]["response"] == "utter_stopped" and slots(events)["scenario_state"] == "idle"
+    messages, events = run(ActionResumeTraining(), tracker("continue", "resume_training"))
+    assert slots(events)["step_id"] == "stops" and slots(events)["scenario_state"] == "playing"
+
+
+def test_resume_with_nothing_unfinished_shows_the_menu():
+    messages, events = run(ActionResumeTraining(), tracker("continue", "resume_training"))
+    assert messages[0]["response"] == "utter_menu" and slots(events)["scenario_state"] == "idle"
+
+
+def test_set_language_switches_and_confirms_in_the_new_language():
+    messages, events = run(ActionSetLanguage(), tracker("in french please", "set_language", [("language", "fr")]))
+    assert events == [SlotSet("language", "fr")] and messages[0]["text"].startswith("D'accord")
+    assert runtime.trainees().trainee_for("rest", "t1").language == "fr"
+
+
+@pytest.mark.parametrize(
+    "entities, text, expected",
+    [
+        ([("rule_id", "cihl-14")], "", "Rule 14 - Proportionality"),
+        ([("ihl_topic", "human_shields")], "what about human shields", "Rule 97 - No human shields"),
+        ([], "what does rule 20 say", "Rule 20 - Give effective advance warning"),
+    ],
+)
+def test_explain_rule(entities, text, expected):
+    messages, _ = run(ActionExplainRule(), tracker(text, "explain_rule", entities))
+    assert messages[0]["text"].startswith(expected)
+
+
+def test_explain_rule_without_a_subject_offers_topics():
+    messages, _ = run(ActionExplainRule(), tracker("explain the rule", "explain_rule"))
+    assert messages[0]["response"] == "utter_which_rule" and len(messages[0]["buttons"]) == 6
+
+
+def test_progress_lists_finished_scenarios():
+    base = playing_slots()
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="p1")
+    validate_answer(
+        "/choose_option",
+        {**base, "step_id": "stops"},
+        "choose_option",
+        [("option_id", "hold_until_morning")],
+        message_id="p2",
+    )
+    messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress"))
+    steps = runtime.content().scenario("checkpoint_motorbike").steps
+    grades = steps["approach"].option("escalate").grade + steps["stops"].option("hold_until_morning").grade
+    best = f"best {100 * grades / 6:.0f}%"
+    assert f"Night checkpoint - a motorbike that will not slow down: {best}" in messages[0]["text"]
+    assert "Finished 1 of 12 scenarios." in messages[0]["text"]
+
+
+def test_progress_does_not_show_an_abandoned_attempt_as_in_progress():
+    trainee = runtime.trainees().trainee_for("rest", "t1")
+    runtime.progress().start_attempt(trainee.id, "child_captured", "capture")  # then left for another
+    base = playing_slots()
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="q1")
+    validate_answer(
+        "/choose_option",
+        {**base, "step_id": "stops"},
+        "choose_option",
+        [("option_id", "quick_respectful_check")],
+        message_id="q2",
+    )
+    messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress"))
+    assert "In progress" not in messages[0]["text"], messages[0]["text"]
+
+
+def test_a_pause_at_a_decision_point_is_confirmed_once_and_leaves_the_scenario():
+    messages, events = run_form(playing_slots(), "/stop_scenario", intent="stop_scenario")
+    assert [m["response"] for m in messages] == ["utter_stopped"]
+    assert slots(events)["answer"] == "paused" and slots(events)["scenario_state"] == "idle"
+    assert slots(events)["step_id"] is None and slots(events)["attempt_id"] is None
+
+
+def test_two_misunderstandings_in_a_row_offer_the_menu():
+    once = [
+        {"event": "user", "parse_data": {"intent": {"name": "greet"}}},
+        {"event": "user", "parse_data": {"intent": {"name": "out_of_scope"}}},
+    ]
+    messages, _ = run(ActionMisunderstood(), tracker("joke", "out_of_scope", events=once))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+    twice = once + [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    messages, _ = run(ActionMisunderstood(), tracker("xqz", "nlu_fallback", events=twice))
+    assert [m["response"] for m in messages] == ["utter_default", "utter_menu"]
+
+
+def test_a_new_session_carries_the_slots_and_the_open_form_over():
+    playing = {**playing_slots(), "requested_slot": "answer", "trainee_name": None}
+    mid_scenario = tracker("", slots=playing)
+    mid_scenario.active_loop = {"name": "scenario_form"}
+    _, events = run(ActionSessionStart(), mid_scenario)
+    assert events[0] == SessionStarted() and events[-2:] == [
+        ActiveLoop("scenario_form"),
+        ActionExecuted("action_listen"),
+    ]
+    assert slots(events) == {name: value for name, value in mid_scenario.slots.items() if value is not None}
+    assert slots(events)["step_id"] == "approach" and slots(events)["requested_slot"] == "answer"
+
+    _, events = run(ActionSessionStart(), tracker(""))  # no form open: none opened
+    assert events[0] == SessionStarted() and events[-1] == ActionExecuted("action_listen")
+    assert not any(event["event"] == "active_loop" for event in events)
+
+
+def test_a_short_answer_that_reads_like_a_request_is_graded_when_the_rubric_takes_it():
+    base = playing_slots("village_reprisal", "anger")
+    result, messages = validate_answer("arrête-les", base, "stop_scenario", confidence=0.95)
+    assert result.get("answer") is None and "scenario_state" not in result  # not paused
+    [answer] = runtime.progress().answers(int(base["attempt_id"]))
+    assert answer["text"] == "arrête-les" and answer["grade"] is not None
+
+
+def test_a_request_that_names_the_exercise_is_always_a_request():
+    base = playing_slots("detainee_video", "filming")
+    result, messages = validate_answer("stop le scenario", base, "stop_scenario", confidence=0.95)
+    assert result["answer"] == "paused" and result["scenario_state"] == "idle"
+    assert messages[0]["response"] == "utter_stopped" and runtime.progress().answers(int(base["attempt_id"])) == []

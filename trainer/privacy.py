@@ -1,0 +1,65 @@
+"""A trainee's personal data: everything held about them, and erasing it."""
+
+from typing import Dict, List, Optional, Tuple
+
+from sqlalchemy import delete
+
+from trainer.db import Database, retrying
+from trainer.models import Cohort, LinkCode, Trainee, as_utc
+from trainer.progress import answer_dict
+
+
+@retrying
+def export_trainee(db: Database, trainee_id: int) -> Optional[Dict]:
+    """Everything held about a trainee, as JSON-ready data; None if there is no such trainee."""
+    with db.transaction() as session:
+        trainee = session.get(Trainee, trainee_id)
+        if trainee is None:
+            return None
+        cohort = session.get(Cohort, trainee.cohort_id) if trainee.cohort_id else None
+        return {
+            "trainee": {
+                "id": trainee.id,
+                "display_name": trainee.display_name,
+                "language": trainee.language,
+                "cohort": cohort and cohort.name,
+                "created_at": as_utc(trainee.created_at).isoformat(),
+            },
+            "channels": [
+                {"channel": i.channel, "sender_id": i.sender_id, "since": as_utc(i.created_at).isoformat()}
+                for i in trainee.identities
+            ],
+            "attempts": [
+                {
+                    "id": a.id,
+                    "scenario": a.scenario_id,
+                    "status": a.status,
+                    "current_step": a.current_node,
+                    "score": a.score,
+                    "started_at": as_utc(a.started_at).isoformat(),
+                    "finished_at": a.finished_at and as_utc(a.finished_at).isoformat(),
+                    "answers": [answer_dict(answer) for answer in a.answers],
+                }
+                for a in trainee.attempts
+            ],
+        }
+
+
+@retrying
+def erase_trainee(db: Database, trainee_id: int) -> Optional[Tuple[Dict[str, int], List[Tuple[str, str]]]]:
+    """Delete a trainee, their attempts, answers and link codes. Returns what was removed and
+    the trainee's (channel, sender id) pairs, whose conversations the caller erases from Rasa's
+    tracker store; None if there is no such trainee."""
+    with db.transaction() as session:
+        trainee = session.get(Trainee, trainee_id)
+        if trainee is None:
+            return None
+        identities = [(identity.channel, identity.sender_id) for identity in trainee.identities]
+        counts = {
+            "attempts": len(trainee.attempts),
+            "answers": sum(len(attempt.answers) for attempt in trainee.attempts),
+            "channels": len(identities),
+        }
+        session.execute(delete(LinkCode).where(LinkCode.trainee_id == trainee_id))
+        session.delete(trainee)
+        return counts, identities
