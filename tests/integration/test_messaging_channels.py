@@ -13,6 +13,7 @@ from harness.processes import start_rasa_server
 from harness.telegram_standin import BOT, TelegramStandIn
 from trainer.content_loader import load_content
 from trainer.db import Database
+from trainer.engine import shown_options
 from trainer.identities import Trainees
 from trainer.progress import ProgressStore
 
@@ -163,11 +164,13 @@ def test_telegram_plays_a_scenario_with_inline_keyboards(messaging_url, telegram
     shown = trainee.press(f'/start_training{{"scenario": "{scenario.id}"}}')
     assert step.prompt["en"] in texts(shown)
     options = keyboard(shown[-1])
-    assert [b["text"] for b in options] == [o.label["en"] for o in step.options]
+    record = people.trainee_for("telegram", str(trainee.chat_id))
+    order = shown_options(step, store.active_attempt(record.id).id)  # shuffled, fixed for the attempt
+    assert [b["text"] for b in options] == [o.label["en"] for o in order]
 
-    chosen = step.options[0]
+    chosen = order[0]
+    assert chosen.id in options[0]["callback_data"]
     assert chosen.feedback["en"] in texts(trainee.press(options[0]["callback_data"]))
-    assert step.options[0].id in options[0]["callback_data"]
 
     record = people.trainee_for("telegram", str(trainee.chat_id))
     assert record.display_name == "Cpl Telegram"
@@ -226,10 +229,12 @@ def test_whatsapp_numbers_the_options_and_reads_numbered_replies(messaging_url, 
     listed = trainee.send("1")  # Train: the scenarios, numbered
     number = re.search(rf"^(\d+)\. {re.escape(scenario.title['en'])}$", listed, re.M).group(1)
     shown = trainee.send(number)
-    numbered = [f"{n}. {o.label['en']}" for n, o in enumerate(step.options, 1)]
+    record = people.trainee_for("twilio", trainee.sender)
+    order = shown_options(step, store.active_attempt(record.id).id)  # shuffled, fixed for the attempt
+    numbered = [f"{n}. {o.label['en']}" for n, o in enumerate(order, 1)]
     assert step.prompt["en"] in shown and all(line in shown for line in numbered), shown
 
-    chosen = step.options[1]
+    chosen = order[1]
     after = trainee.send("2")
     assert chosen.feedback["en"] in after
     record = people.trainee_for("twilio", trainee.sender)

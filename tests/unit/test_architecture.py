@@ -1,5 +1,6 @@
 """The layers of docs/architecture.md, checked on the source: trainer/ is plain Python that
 knows nothing of Rasa, its modules import each other without cycles, and actions stay thin."""
+
 import ast
 from pathlib import Path
 
