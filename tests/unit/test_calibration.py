@@ -1,21 +1,31 @@
-"""Agreement between the engine and the team's graded answers (tests/data/graded_answers.jsonl)."""
+"""The graded corpus and its split, the agreement figures, and the grade and calibrate commands.
+How well the grader generalises is measured by benchmarks/grading.py on the frozen test part."""
 
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from trainer.calibration import agreement, quadratic_weighted_kappa
+from trainer.calibration import agreement, quadratic_weighted_kappa, summary
+from trainer.content_loader import load_content
+from trainer.grader import GradedExample
+from trainer.scoring import GradeResult
 
 ROOT = Path(__file__).resolve().parents[2]
-GRADED = ROOT / "tests" / "data" / "graded_answers.jsonl"
+DEVELOPMENT = ROOT / "content" / "graded_answers.jsonl"
+FROZEN_TEST = ROOT / "benchmarks" / "data" / "graded_answers_test.jsonl"
+TEST_WRITERS = {"w3", "w6", "w9"}  # the split rule (README, "Grading typed answers")
+
+
+def lines(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_kappa_of_known_cases():
     assert quadratic_weighted_kappa([(0, 0), (1, 1), (2, 2), (3, 3)]) == pytest.approx(1.0)
-    # Hand-computed: observed disagreement 2/9 weighted, expected 6/9 -> 1 - (2/9)/(6/9)... see below
     pairs = [(0, 0), (3, 3), (0, 3), (3, 0)]
     assert quadratic_weighted_kappa(pairs) == pytest.approx(0.0)
     assert quadratic_weighted_kappa([(0, 3), (3, 0)]) == pytest.approx(-1.0)
@@ -28,54 +38,90 @@ def test_agreement_counts_unclear_as_no_credit():
     assert report.confusion[2][4] == 1 and report.confusion[4][4] == 1
 
 
-def test_graded_answers_cover_both_languages_and_enough_answers():
-    items = [json.loads(line) for line in GRADED.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(items) >= 150
-    languages = {item["lang"] for item in items}
-    assert languages == {"en", "fr"}
-    assert min(sum(item["lang"] == lang for item in items) for lang in languages) >= 50
-    assert {item["expected"] for item in items} >= {0, 1, 2, 3}
+def test_the_corpus_is_split_by_writer_and_the_test_part_is_frozen_apart():
+    development, test = lines(DEVELOPMENT), lines(FROZEN_TEST)
+    assert {item["writer"] for item in test} == TEST_WRITERS
+    assert not {item["writer"] for item in development} & TEST_WRITERS
+    assert len(development) + len(test) >= 1500
+    assert len(test) / (len(development) + len(test)) >= 0.30
+    said = {" ".join(item["text"].lower().split()) for item in development}
+    assert not said & {" ".join(item["text"].lower().split()) for item in test}  # the same answer is in one part only
 
 
-def test_engine_agrees_with_the_team_kappa_at_least_0_8():
-    result = subprocess.run(
-        [sys.executable, "-m", "trainer", "calibrate", str(GRADED), "--min-kappa", "0.8"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+def test_the_corpus_covers_every_step_of_the_first_scenarios_in_both_languages_a_quarter_unlawful():
+    items = lines(DEVELOPMENT) + lines(FROZEN_TEST)
+    per_step = Counter((item["scenario"], item["step"]) for item in items)
+    test_per_step = Counter((item["scenario"], item["step"]) for item in lines(FROZEN_TEST))
+    assert min(per_step.values()) >= 40 and len(per_step) >= 38
+    assert set(test_per_step) == set(per_step)  # the test part is spread over every step
+    assert {item["lang"] for item in items} == {"en", "fr"}
+    assert min(Counter(item["lang"] for item in items).values()) >= 0.3 * len(items)
+    assert sum(item["expected"] == 0 for item in items) >= 0.25 * len(items)
+    content = load_content()
+    assert all(item["step"] in content.scenario(item["scenario"]).steps for item in items)
+
+
+def test_summary_counts_the_mistakes_that_teach_the_wrong_thing():
+    def example(grade):
+        return GradedExample("s", "t", "x", grade)
+
+    graded = [
+        (example(0), GradeResult(0)),
+        (example(0), GradeResult(2)),  # an unlawful answer graded lawful
+        (example(0), GradeResult(1, unsure=True)),  # sent to "Did you mean"
+        (example(3), GradeResult(0)),  # a good answer graded unlawful
+        (example(2), GradeResult(None)),
+    ]
+    figures = summary(graded)
+    assert figures["unlawful_graded_2_or_3"] == 1 and figures["unlawful_sent_to_did_you_mean"] == 1
+    assert figures["good_graded_0"] == 1 and figures["sent_to_did_you_mean"] == pytest.approx(0.2)
+
+
+def run(*arguments, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "trainer", *arguments], cwd=ROOT, input=stdin, capture_output=True, text=True
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "quadratic weighted kappa" in result.stdout
 
 
-def test_calibrate_prints_its_figures_as_json_for_the_benchmark_report():
-    result = subprocess.run(
-        [sys.executable, "-m", "trainer", "calibrate", str(GRADED), "--json"], cwd=ROOT, capture_output=True, text=True
+def test_calibrate_prints_its_figures_as_json(tmp_path):
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(
+        "\n".join(
+            json.dumps(item)
+            for item in [
+                {"scenario": "checkpoint_motorbike", "step": "approach", "text": "on les descend", "expected": 0},
+                {"scenario": "village_reprisal", "step": "anger", "text": "I forbid it and report", "expected": 3},
+            ]
+        )
     )
+    result = run("calibrate", str(answers), "--json")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    assert figures["count"] >= 150 and figures["kappa"] >= 0.8
+    assert figures["answers"] == 2 and figures["unlawful_graded_0"] == 1
     assert sum(map(sum, figures["confusion"])) == figures["count"]
 
 
+def test_calibrate_on_the_grader_s_own_examples_warns_that_it_flatters():
+    result = run("calibrate", str(DEVELOPMENT), "--json")
+    assert "flatter" in result.stderr
+
+
 def test_grade_command_writes_one_line_per_input_and_survives_bad_lines():
-    lines = [
+    inputs = [
         {"scenario": "checkpoint_motorbike", "step": "approach", "text": "shoot them", "lang": "en"},
         "this is not json",
         {"scenario": "nope", "step": "approach", "text": "x", "lang": "en"},
         {"scenario": "village_reprisal", "step": "anger", "text": 42, "lang": "fr"},
         {"scenario": "village_reprisal", "step": "anger", "text": "je refuse, pas de vengeance", "lang": "fr"},
     ]
-    stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
-    result = subprocess.run(
-        [sys.executable, "-m", "trainer", "grade"], cwd=ROOT, input=stdin, capture_output=True, text=True
-    )
+    stdin = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in inputs) + "\n"
+    result = run("grade", stdin=stdin)
     assert result.returncode == 0, result.stderr
     outputs = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(outputs) == 5
-    assert outputs[0]["grade"] == 0 and outputs[0]["red_flags"] == ["fire_at_riders"]
-    assert set(outputs[0]) >= {"grade", "concepts", "missed", "red_flags"}
+    assert outputs[0]["grade"] == 0 and outputs[0]["acts"]  # the unlawful act, named
+    assert set(outputs[0]) >= {"grade", "concepts", "missed", "red_flags", "acts", "unsure", "closest"}
     assert "error" in outputs[1] and "JSON" in outputs[1]["error"]
     assert "unknown scenario" in outputs[2]["error"]
     assert '"text" must be a string' in outputs[3]["error"]
-    assert outputs[4]["grade"] in (2, 3) and "forbid_revenge" in outputs[4]["concepts"]
+    assert outputs[4]["grade"] in (2, 3)
