@@ -106,6 +106,65 @@ class Lexicon:
     negations_before: Tuple[str, ...] = ()
     negations_after: Tuple[str, ...] = ()
     condemnations: Tuple[str, ...] = ()
+    reported: Tuple[str, ...] = ()  # "want", "says": what someone else says is not what the trainee does
+    first_person: Tuple[str, ...] = ()  # "I want" is the trainee's own
+    contrast: Tuple[str, ...] = ()  # "but": a crime named before it does not cancel what follows
+    naming_before: Tuple[str, ...] = ()  # "c'est de la torture": the act is named, not done
+    naming_after: Tuple[str, ...] = ()  # "burning it would be revenge"
+
+
+@dataclass(frozen=True)
+class Act:
+    id: str
+    label: Localized
+    rules: Tuple[str, ...]
+    cues: Dict[str, Tuple[str, ...]]
+    where: str = "anywhere"  # anywhere | unlawful_force | unlawful_order | a context's name
+    reporting_cancels: bool = True  # "I report the looting" is not looting; reporting a lie is the cover-up
+    ordered: bool = False  # the cue's words must come in its order
+
+
+@dataclass(frozen=True)
+class UnlawfulActs:
+    """content/unlawful_acts.yml as objects."""
+
+    acts: Tuple[Act, ...] = ()
+    cancelling: Tuple[str, ...] = ()  # refusing or stopping an act is not doing it
+    accountability: Tuple[str, ...] = ()  # reporting or punishing an act is not doing it
+    refusal: Tuple[str, ...] = ()  # an order refused anywhere in the answer is not obeyed
+    contexts: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # name -> cues of a step's prompt
+
+
+def unlawful_acts_from(data: dict) -> "UnlawfulActs":
+    def words(key: str) -> Tuple[str, ...]:
+        return tuple(word for language in sorted(data.get(key, {})) for word in data[key][language])
+
+    acts = tuple(
+        Act(
+            item["id"],
+            item["label"],
+            tuple(item["rules"]),
+            {language: tuple(cues) for language, cues in item["cues"].items()},
+            item.get("where", "anywhere"),
+            item.get("reporting_cancels", True),
+            item.get("ordered", False),
+        )
+        for item in data.get("acts", [])
+    )
+    contexts = {
+        name: tuple(cue for language in sorted(cues) for cue in cues[language])
+        for name, cues in data.get("contexts", {}).items()
+    }
+    return UnlawfulActs(acts, words("cancelling"), words("accountability"), words("refusal"), contexts)
+
+
+@dataclass(frozen=True)
+class Request:
+    """Something a trainee may ask for at a decision point (interface.yml `requests`)."""
+
+    intent: str
+    name: Localized  # "pause the exercise": completes "do you want to ...?"
+    phrases: Dict[str, Tuple[str, ...]]  # per language; {n} a rule number, {topic} a principle or topic
 
 
 @dataclass
@@ -114,9 +173,11 @@ class Content:
     rules: Dict[str, Rule]
     scenarios: Dict[str, Scenario]
     lexicon: Lexicon = field(default_factory=Lexicon)
+    unlawful_acts: UnlawfulActs = field(default_factory=UnlawfulActs)
     topics: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # topic -> rule ids
     verdicts: Dict[int, Localized] = field(default_factory=dict)  # grade -> verdict
     labels: Dict[str, Localized] = field(default_factory=dict)  # interface.yml labels
+    requests: Dict[str, "Request"] = field(default_factory=dict)  # intent -> what a trainee may ask at a decision point
 
     def label(self, name: str, language: str, **values) -> str:
         return localized(self.labels[name], language).format(**values)
@@ -136,4 +197,9 @@ def lexicon_from(data: dict) -> Lexicon:
         negations_before=tuple(data.get("negations", {}).get("before", [])),
         negations_after=tuple(data.get("negations", {}).get("after", [])),
         condemnations=tuple(data.get("condemnations", [])),
+        reported=tuple(data.get("reported", [])),
+        first_person=tuple(data.get("first_person", [])),
+        contrast=tuple(data.get("contrast", [])),
+        naming_before=tuple(data.get("naming_before", [])),
+        naming_after=tuple(data.get("naming_after", [])),
     )

@@ -4,7 +4,20 @@ after trainer.validate has checked every file."""
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-from trainer.content import Content, CueGroup, Ending, Option, Principle, Rubric, Rule, Scenario, Step, lexicon_from
+from trainer.content import (
+    Content,
+    CueGroup,
+    Ending,
+    Option,
+    Principle,
+    Request,
+    Rubric,
+    Rule,
+    Scenario,
+    Step,
+    lexicon_from,
+    unlawful_acts_from,
+)
 from trainer.validate import check_content
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -22,11 +35,18 @@ def load_content(root: Path = DEFAULT_CONTENT_DIR, scenario_files: Optional[Iter
     report = check_content(Path(root), scenario_files)
     if report.errors:
         raise ContentInvalid(report.errors)
-    return build_content(report.principles, report.rules, report.scenarios, report.lexicon, report.interface)
+    return build_content(
+        report.principles, report.rules, report.scenarios, report.lexicon, report.interface, report.unlawful_acts
+    )
 
 
 def build_content(
-    principles: dict, rules: dict, scenarios: List[dict], lexicon: dict, interface: Optional[dict] = None
+    principles: dict,
+    rules: dict,
+    scenarios: List[dict],
+    lexicon: dict,
+    interface: Optional[dict] = None,
+    unlawful_acts: Optional[dict] = None,
 ) -> Content:
     interface = interface or {"grades": [], "labels": {}}
     return Content(
@@ -47,9 +67,14 @@ def build_content(
         },
         scenarios={data["id"]: _scenario(data) for data in scenarios},
         lexicon=lexicon_from(lexicon),
+        unlawful_acts=unlawful_acts_from(unlawful_acts or {}),
         topics={topic: tuple(ids) for topic, ids in rules.get("topics", {}).items()},
         verdicts={item["grade"]: item["verdict"] for item in interface["grades"]},
         labels=interface["labels"],
+        requests={
+            intent: Request(intent, item["name"], {language: tuple(p) for language, p in item["phrases"].items()})
+            for intent, item in interface.get("requests", {}).items()
+        },
     )
 
 

@@ -191,6 +191,11 @@ LEXICON_FILE = {
         },
         "stopwords": {"type": "array", "items": _NONEMPTY},
         "condemnations": {"type": "array", "items": _NONEMPTY},
+        "reported": {"type": "array", "items": _NONEMPTY},
+        "first_person": {"type": "array", "items": _NONEMPTY},
+        "contrast": {"type": "array", "items": _NONEMPTY},
+        "naming_before": {"type": "array", "items": _NONEMPTY},
+        "naming_after": {"type": "array", "items": _NONEMPTY},
         "negations": {
             "type": "object",
             "required": ["before", "after"],
@@ -202,6 +207,46 @@ LEXICON_FILE = {
         },
     },
 }
+
+_WORDS = {
+    "type": "object",
+    "properties": {language: {"type": "array", "items": _NONEMPTY} for language in LANGUAGES},
+    "required": list(LANGUAGES),
+    "additionalProperties": False,
+}
+
+UNLAWFUL_ACTS_FILE = {
+    "type": "object",
+    "required": ["acts", "cancelling", "accountability", "refusal", "contexts"],
+    "additionalProperties": False,
+    "properties": {
+        "acts": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "rules", "cues"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "label": TEXT,
+                    "rules": RULE_IDS,
+                    "cues": TEXT_LIST,
+                    "where": _ID,
+                    "reporting_cancels": {"type": "boolean"},
+                    "ordered": {"type": "boolean"},
+                },
+            },
+        },
+        "cancelling": _WORDS,
+        "accountability": _WORDS,
+        "refusal": _WORDS,
+        "contexts": {"type": "object", "propertyNames": _ID, "additionalProperties": _WORDS},
+    },
+}
+
+# What a trainee may ask for at a decision point (intents of domain.yml).
+REQUESTS = ("hint", "repeat", "explain_rule", "help", "my_progress", "stop_scenario", "set_language")
 
 INTERFACE_LABELS = (
     "said_well",
@@ -223,11 +268,15 @@ INTERFACE_LABELS = (
     "typed",
     "language_set",
     "resuming",
+    "did_you_mean",
+    "none_of_these",
+    "request_or_answer",
+    "my_answer",
 )
 
 INTERFACE_FILE = {
     "type": "object",
-    "required": ["grades", "labels"],
+    "required": ["grades", "labels", "requests"],
     "additionalProperties": False,
     "properties": {
         "grades": {
@@ -249,6 +298,17 @@ INTERFACE_FILE = {
             "required": list(INTERFACE_LABELS),
             "additionalProperties": False,
             "properties": {label: TEXT for label in INTERFACE_LABELS},
+        },
+        "requests": {
+            "type": "object",
+            "propertyNames": {"enum": list(REQUESTS)},
+            "required": list(REQUESTS),
+            "additionalProperties": {
+                "type": "object",
+                "required": ["name", "phrases"],
+                "additionalProperties": False,
+                "properties": {"name": TEXT, "phrases": TEXT_LIST},
+            },
         },
     },
 }

@@ -6,10 +6,13 @@ the English and French Snowball stemmers (so "shooting" meets "shoot" and "évac
 "évacuer"). A cue matches when all its content words appear close together in any order.
 All words of one match must stand in the same clause (commas and "but" separate clauses).
 A match is negated when a negation comes shortly before it or inside it, in its clause ("I
-would not shoot", "recommend no strike"), when "pas"/"jamais" follows its first word ("je tire
-pas"), or when a condemnation stands in its sentence ("burning the village would be revenge,
-a war crime"). A cue that is itself negative or condemning ("not responsible", "illegal order") is
-never cancelled by its own words.
+would not shoot", "recommend no strike"; but "no mercy, burn it" burns), when "pas"/"jamais"
+follows its first word ("je tire pas"), when a condemnation stands in its sentence with no
+"but" between them ("burning the village would be revenge, a war crime"; but "it is a war
+crime but orders are orders, we burn it" burns), or when it follows what someone else says or
+wants in its sentence ("the men want to burn it"; but "je veux le bruler" is the trainee's
+own). A cue that is itself negative or condemning ("not responsible", "illegal order") is never
+cancelled by its own words.
 """
 
 import re
@@ -25,10 +28,14 @@ from trainer.text import fold
 Keys = FrozenSet[str]
 
 _SENTENCE_BREAK = re.compile(r"[.;:!?\n]+")
-_CLAUSE_BREAK = re.compile(r",|\bbut\b|\bmais\b|\bthen\b|\bpuis\b|\bensuite\b")
+_CLAUSE_BREAK = re.compile(r",|\s[-–—]+\s|\bbut\b|\bmais\b|\bthen\b|\bpuis\b|\bensuite\b")
 _WORD = re.compile(r"[a-z0-9]+")
 MIN_STEM = 4  # shorter stems are too ambiguous: French "note" would stem to "not"
 NEGATION_WINDOW = 5  # words before a match in which a negation still applies
+_BARE_NO = frozenset({"no", "non", "nope", "nah", "=not"})
+FIRST_PERSON_WINDOW = 2  # "je veux", "we say": the trainee speaking, not reporting someone else
+NAMING_WINDOW = 3  # words between "c'est" and the act it names
+HYPOTHETICAL_WINDOW = 6  # words between an act and "would be" ("mettre une arme a cote d'elle ce serait...")
 EXTRA_WINDOW = 4  # other words allowed between the words of one cue
 
 
@@ -86,8 +93,24 @@ class TextMatcher:
         self._stopwords = frozenset(self._canonical(w) for w in _words(lexicon.stopwords))
         self._negations_before = frozenset(self._canonical(w) for w in _words(lexicon.negations_before))
         self._negations_after = frozenset(self._canonical(w) for w in _words(lexicon.negations_after))
-        self._condemnations = frozenset(self._canonical(w) for w in _words(lexicon.condemnations))
+        # A condemnation may be a phrase of a synonym group ("punition collective"): its group counts.
+        self._condemnations = frozenset(
+            name for entry in lexicon.condemnations for name in self._condemnation_names(entry)
+        )
         self._cancelling = self._negations_before | self._condemnations
+        self._first_person = frozenset(_words(lexicon.first_person))
+        self._reported = tuple(filter(None, (self._all_words(phrase) for phrase in lexicon.reported)))
+        self._contrast = tuple(filter(None, (self._all_words(phrase) for phrase in lexicon.contrast)))
+        self._naming_before = tuple(filter(None, (self._all_words(phrase) for phrase in lexicon.naming_before)))
+        self._naming_after = tuple(filter(None, (self._all_words(phrase) for phrase in lexicon.naming_after)))
+
+    def _condemnation_names(self, entry: str) -> List[str]:
+        words = _WORD.findall(fold(entry))
+        if len(words) > 1:
+            phrase = self._phrase_at([(word, 0, 0) for word in words], 0)
+            if phrase and phrase[0] == len(words):
+                return [phrase[1]]
+        return [self._canonical(word) for word in words]
 
     def _canonical(self, word: str) -> str:
         if word in self._exact:
@@ -134,10 +157,47 @@ class TextMatcher:
         """The content words of a cue; empty when it has only stopwords."""
         return tuple(t.keys for t in self.tokens(cue) if t.word not in self._stopwords)
 
-    def find(self, cue: Sequence[Keys], tokens: Sequence[Token]) -> Optional[Match]:
+    def _all_words(self, phrase: str) -> Tuple[Keys, ...]:
+        """Every word of a phrase, stopwords included ("tant pis", "quand meme")."""
+        return tuple(t.keys for t in self.tokens(phrase))
+
+    def placements(self, cue: Sequence[Keys], tokens: Sequence[Token]) -> List[Tuple[int, int]]:
+        """Every (start, end) where the words of `cue` stand close together in one clause."""
+        return [(min(positions), max(positions)) for positions in self.positions(cue, tokens)]
+
+    def positions(self, cue: Sequence[Keys], tokens: Sequence[Token]) -> List[List[int]]:
+        """For each place the words of `cue` stand close together in one clause, the positions
+        of those words in `tokens`, in the cue's order."""
+        if not cue:
+            return []
+        span, found = len(cue) + EXTRA_WINDOW, []
+        for start, token in enumerate(tokens):
+            if not any(token.keys & keys for keys in cue):
+                continue
+            window = [t for t in tokens[start : start + span] if t.clause == token.clause]
+            positions = _assign(cue, window)
+            if positions is not None:
+                found.append([start + p for p in positions])  # in the cue's order
+        return found
+
+    def is_stopword(self, token: Token) -> bool:
+        return token.word in self._stopwords
+
+    def is_negation_before(self, token: Token) -> bool:
+        return token.word in self._negations_before
+
+    def is_negation_after(self, token: Token) -> bool:
+        return token.word in self._negations_after
+
+    def is_condemnation(self, token: Token) -> bool:
+        return token.word in self._condemnations
+
+    def find(self, cue: Sequence[Keys], tokens: Sequence[Token], act: bool = True) -> Optional[Match]:
         """The first place where every word of `cue` appears close together, if any.
 
-        A non-negated match is preferred over a negated one anywhere in the answer.
+        A non-negated match is preferred over a negated one anywhere in the answer. An `act` (a
+        red flag) is also cancelled when it is condemned, named or someone else's; conduct the
+        answer proposes (a concept) only by a negation.
         """
         if not cue:
             return None
@@ -150,25 +210,93 @@ class TextMatcher:
             positions = _assign(cue, window)
             if positions is None:
                 continue
-            negatable = not any(keys & self._cancelling for keys in cue)
+            negatable = self.negatable(cue)
             end = start + max(positions)
-            match = Match(start, end, negatable and self._negated(tokens, start, end))
+            match = Match(start, end, negatable and self._negated(tokens, start, end, act))
             if not match.negated:
                 return match
             found = found or match
         return found
 
-    def _negated(self, tokens: Sequence[Token], start: int, end: int) -> bool:
-        clause, sentence = tokens[start].clause, tokens[start].sentence
+    def negated(self, tokens: Sequence[Token], start: int, end: int, negatable: bool = True) -> bool:
+        """Whether the act at start..end is negated, condemned, named or someone else's (module
+        doc); a cue that is itself negative (`negatable` False) is not negated by its own words."""
+        if negatable:
+            return self._negated(tokens, start, end, act=True)
+        clause = tokens[start].clause
+        before = tokens[max(0, start - NEGATION_WINDOW) : start]
+        return (
+            any(t.clause == clause and t.word in self._negations_before for t in before)
+            or self._condemned(tokens, start)
+            or self._reported_by_others(tokens, start)
+            or self._named(tokens, start, end)
+            or self._taken_back(tokens, start)
+        )
+
+    def negatable(self, cue: Sequence[Keys]) -> bool:
+        """A cue that is itself negative or condemning ("no report", "illegal order") is never
+        cancelled by its own words."""
+        return not any(keys & self._cancelling for keys in cue)
+
+    def _negated(self, tokens: Sequence[Token], start: int, end: int, act: bool = True) -> bool:
+        clause = tokens[start].clause
 
         def any_in(selection, words) -> bool:
             return any(t.clause == clause and t.word in words for t in selection)
 
-        return (
-            any_in(tokens[max(0, start - NEGATION_WINDOW) : end + 1], self._negations_before)
-            or any_in(tokens[start + 1 : start + 3], self._negations_after)
-            or any(t.sentence == sentence and t.word in self._condemnations for t in tokens)
+        if any_in(tokens[max(0, start - NEGATION_WINDOW) : end + 1], self._negations_before) or any_in(
+            tokens[start + 1 : start + 3], self._negations_after
+        ):
+            return True
+        return act and (
+            self._condemned(tokens, start)
+            or self._reported_by_others(tokens, start)
+            or self._named(tokens, start, end)
+            or self._taken_back(tokens, start)
         )
+
+    def _taken_back(self, tokens: Sequence[Token], start: int) -> bool:
+        """The next sentence begins with a bare "no": "sure, let's burn the village... no. We report." """
+        sentence = tokens[start].sentence
+        following = [t for t in tokens if t.sentence == sentence + 1]
+        return 0 < len(following) <= 2 and following[0].word in _BARE_NO
+
+    def _named(self, tokens: Sequence[Token], start: int, end: int) -> bool:
+        """The act is named rather than done: "c'est de la torture", "burning it would be revenge"."""
+        for cue in self._naming_before:
+            for position, last in self.placements(cue, tokens):
+                if start - NAMING_WINDOW <= last < end and tokens[position].clause == tokens[start].clause:
+                    return True
+        for cue in self._naming_after:
+            for position, _ in self.placements(cue, tokens):
+                if end < position <= end + HYPOTHETICAL_WINDOW and tokens[position].sentence == tokens[start].sentence:
+                    return True
+        return False
+
+    def _condemned(self, tokens: Sequence[Token], start: int) -> bool:
+        """A condemnation in the sentence, with no "but" between it and the match."""
+        sentence = tokens[start].sentence
+        contrasts = [
+            s for cue in self._contrast for s, _ in self.placements(cue, tokens) if tokens[s].sentence == sentence
+        ]
+        for index, token in enumerate(tokens):
+            if token.sentence == sentence and token.word in self._condemnations:
+                low, high = sorted((index, start))
+                if not any(low < position <= high for position in contrasts):
+                    return True
+        return False
+
+    def _reported_by_others(self, tokens: Sequence[Token], start: int) -> bool:
+        """The match follows, in its sentence, what someone other than the trainee says or wants."""
+        sentence = tokens[start].sentence
+        for cue in self._reported:
+            for position, _ in self.placements(cue, tokens):
+                if tokens[position].sentence != sentence or position >= start:
+                    continue
+                speaker = tokens[max(0, position - FIRST_PERSON_WINDOW) : position]
+                if not any(t.sentence == sentence and t.word in self._first_person for t in speaker):
+                    return True
+        return False
 
 
 def _assign(cue: Sequence[Keys], window: Sequence[Token]) -> Optional[List[int]]:

@@ -31,6 +31,11 @@ class GradeResult:
     missed: List[str] = field(default_factory=list)
     red_flags: List[str] = field(default_factory=list)
     cautions: List[str] = field(default_factory=list)
+    acts: List[str] = field(default_factory=list)  # unlawful acts found at any step (trainer/unlawful.py)
+    confidence: float = 1.0  # the grader's probability for `grade`
+    probabilities: List[float] = field(default_factory=list)  # per grade 0-3, then "nothing gradable"
+    unsure: bool = False  # not confident enough to grade: ask "Did you mean...?"
+    closest: List[str] = field(default_factory=list)  # option ids an unsure answer most likely meant
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -71,16 +76,18 @@ class Scorer:
         rubric = self._rubrics[(scenario_id, step_id)]
         tokens = self.matcher.tokens(str(text)[:MAX_ANSWER_CHARS])
 
-        def said(groups) -> List[CueGroup]:
+        def said(groups, acts: bool) -> List[CueGroup]:
             return [
                 group
                 for group, cues in groups
-                if any((m := self.matcher.find(cue, tokens)) and not m.negated for cue in cues)
+                if any((m := self.matcher.find(cue, tokens, acts)) and not m.negated for cue in cues)
             ]
 
-        found = said(rubric["concepts"])
-        red_flags = said(rubric["red_flags"])
-        cautions = said(rubric["cautions"])
+        # Naming or condemning an act cancels the act ("killing them would be murder"), not the
+        # good conduct said beside it ("I report the murder"): only red flags and cautions read so.
+        found = said(rubric["concepts"], acts=False)
+        red_flags = said(rubric["red_flags"], acts=True)
+        cautions = said(rubric["cautions"], acts=True)
         result = GradeResult(
             grade=None,
             concepts=[g.id for g in found],

@@ -25,6 +25,7 @@ class Report:
     lexicon: dict = field(default_factory=dict)
     scenarios: List[dict] = field(default_factory=list)
     interface: dict = field(default_factory=dict)
+    unlawful_acts: dict = field(default_factory=dict)
     files_checked: int = 0
 
 
@@ -40,6 +41,7 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
     rules = _load(root / "rules.yml", schema.RULES_FILE, report)
     lexicon = _load(root / "lexicon.yml", schema.LEXICON_FILE, report)
     interface = _load(root / "interface.yml", schema.INTERFACE_FILE, report)
+    unlawful_acts = _load(root / "unlawful_acts.yml", schema.UNLAWFUL_ACTS_FILE, report)
     if interface:
         grades = sorted(item["grade"] for item in interface.data["grades"])
         if grades != list(range(schema.GRADE_MIN, schema.GRADE_MAX + 1)):
@@ -52,6 +54,21 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
             for index, rule_id in enumerate(cited):
                 if rule_id not in rule_ids:
                     report.errors.append(rules.error(("topics", topic, index), f"unknown rule {rule_id!r}"))
+    if unlawful_acts:
+        places = {"anywhere", "unlawful_force", "unlawful_order", *unlawful_acts.data["contexts"]}
+        for index, act in enumerate(unlawful_acts.data["acts"]):
+            if act.get("where", "anywhere") not in places:
+                report.errors.append(
+                    unlawful_acts.error(
+                        ("acts", index, "where"), f"unknown place {act['where']!r}: one of {sorted(places)}"
+                    )
+                )
+            for position, rule_id in enumerate(act["rules"]):
+                if rule_id not in rule_ids:
+                    report.errors.append(
+                        unlawful_acts.error(("acts", index, "rules", position), f"unknown rule {rule_id!r}")
+                    )
+        report.unlawful_acts = unlawful_acts.data
     if principles and rules:
         for index, rule in enumerate(rules.data["rules"]):
             if rule["principle"] not in principle_ids:

@@ -1,0 +1,187 @@
+"""The unlawful-act check: acts recognised in a typed answer at every decision point, whatever
+the step's rubric says (content/unlawful_acts.yml).
+
+A cue of an act counts unless the matcher reads it as negated, condemned or someone else's
+(trainer/matching.py: "on ne tire pas", "burning it would be collective punishment, I forbid
+it", "the men want to burn it"), or unless, in its clause, it is refused, stopped, reported or
+punished ("I report the looting"). Force at a step where no good option uses force can only be
+unlawful, unless it is aimed at attackers or said as a condition; obeying counts only where the
+step's options show an order whose obeying is graded 0, and not when the answer refuses.
+"""
+
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from trainer.content import Act, Step, UnlawfulActs
+from trainer.matching import NEGATION_WINDOW, Keys, TextMatcher, Token
+
+# Force at attackers, or at a vehicle rather than at people, is for the grader to weigh.
+LAWFUL_TARGETS = frozenset(
+    "fighter fighters combatant combatants terrorist terrorists terroriste terroristes gat shooter shooters "
+    "tireur tireurs assaillant assaillants enemy ennemi ennemis armed "
+    "tyre tyres pneu pneus roue roues wheel wheels engine moteur radiator radiateur".split()
+)
+CONDITIONAL = frozenset("if si s unless".split())
+THIRD_PERSON = frozenset("they he she il ils elle elles".split())  # "they will kill him": what others may do
+# "s'ils tirent sur nous, on riposte": force on condition of an attack is for the grader to weigh.
+HOSTILE_ACTS = (
+    "shoot at us",
+    "fire at us",
+    "fire on us",
+    "attack us",
+    "shoots at us",
+    "tirent sur nous",
+    "tire sur nous",
+    "nous tire dessus",
+    "nous attaque",
+    "nous attaquent",
+    "attaque",
+    "attack",
+)
+
+
+@dataclass(frozen=True)
+class ActReading:
+    acts: List[Act]
+    refused: int  # act cues the answer names only to refuse, forbid or condemn them
+
+
+class UnlawfulActCheck:
+    """Finds unlawful acts in typed answers; build once per loaded content and share."""
+
+    def __init__(self, acts: UnlawfulActs, matcher: TextMatcher):
+        self.acts = acts.acts
+        self.matcher = matcher
+        compile_all = self._compile_all
+        self._cues = {act.id: compile_all(cue for cues in act.cues.values() for cue in cues) for act in self.acts}
+        self._cancelling = compile_all(acts.cancelling)
+        self._accountability = compile_all(acts.accountability)
+        self._hostile = compile_all(HOSTILE_ACTS)
+        self._refusal = compile_all(acts.refusal)
+        self._force_cues = self._cues.get("force_where_unlawful", ())
+        self._order_cues = self._cues.get("obeys_unlawful_order", ())
+        self._contexts = {name: compile_all(cues) for name, cues in acts.contexts.items()}
+        self._applicable: Dict[Tuple[int, str], List[Act]] = {}
+
+    def _compile_all(self, phrases) -> Tuple[Tuple[Keys, ...], ...]:
+        # Every word counts here, pronouns included: a stopword dropped from "finish him" would
+        # make it "finish".
+        compiled = []
+        for phrase in phrases:
+            tokens = self.matcher.tokens(phrase)
+            if tokens:
+                compiled.append(tuple(token.keys for token in tokens))
+        return tuple(compiled)
+
+    # Which acts apply at a step ------------------------------------------------------------
+
+    def applicable(self, step: Step) -> List[Act]:
+        """The acts checked at `step`: those `anywhere`, and those whose condition the step's
+        prompt and options meet (read from the content, so a new scenario needs nothing more)."""
+        key = (id(step), step.id)
+        if key not in self._applicable:
+            places = self._places(step)
+            self._applicable[key] = [act for act in self.acts if act.where in places]
+        return self._applicable[key]
+
+    def _places(self, step: Step) -> Set[str]:
+        def any_option(grades, cues) -> bool:
+            return any(option.grade in grades and self._text_has(option.label, cues) for option in step.options)
+
+        places = {"anywhere", *(name for name, cues in self._contexts.items() if self._text_has(step.prompt, cues))}
+        if any_option((0,), self._force_cues) and not any_option((2, 3), self._force_cues):
+            places.add("unlawful_force")
+        ordered = "superior_order" in places or any_option((0,), self._order_cues)
+        if ordered and not any_option((1, 2, 3), self._order_cues):
+            places.add("unlawful_order")
+        return places
+
+    def _text_has(self, localized: Dict[str, str], cues) -> bool:
+        for text in localized.values():
+            tokens = self.matcher.tokens(text)
+            if any(
+                not self._cancelled(tokens, start, end) for cue in cues for start, end in self._placements(cue, tokens)
+            ):
+                return True
+        return False
+
+    # Reading an answer ---------------------------------------------------------------------
+
+    def find(self, step: Step, text: str, tokens: Optional[Sequence[Token]] = None) -> List[Act]:
+        """The unlawful acts `text` does, orders, obeys, permits or covers up at `step`."""
+        return self.read(step, text, tokens).acts
+
+    def read(self, step: Step, text: str, tokens: Optional[Sequence[Token]] = None) -> "ActReading":
+        """The acts `text` does at `step`, and how many it names only to refuse or condemn."""
+        tokens = list(tokens if tokens is not None else self.matcher.tokens(text))
+        present = frozenset(key for token in tokens for key in token.keys)
+        found: List[Act] = []
+        refused = 0
+        for act in self.applicable(step):
+            if act.where == "unlawful_order" and self._anywhere(self._refusal, tokens):
+                continue
+            for cue in self._cues[act.id]:
+                if not all(keys & present for keys in cue):  # a word of the cue is missing: no need to place it
+                    continue
+                negatable = self.matcher.negatable(cue)
+                counted = False
+                for start, end in self._placements(cue, tokens, act.ordered):
+                    if self._excused(act, tokens, start):
+                        continue
+                    if self._cancelled(tokens, start, end, act.reporting_cancels, negatable):
+                        refused += 1
+                    else:
+                        counted = True
+                if counted:
+                    found.append(act)
+                    break
+        return ActReading(found, refused)
+
+    def _placements(self, cue: Sequence[Keys], tokens: Sequence[Token], ordered: bool = False) -> List[Tuple[int, int]]:
+        """Where the cue's words stand close together, as rubric cues are placed; each match
+        starts at its first word that is not a stopword ("LES hommes veulent BRULER le village"
+        is read from "bruler", after what the men want)."""
+        placed = []
+        strict = not self.matcher.negatable(cue)  # "pas de prisonniers" must be said as such, not "pas ... prisonniers"
+        for positions in self.matcher.positions(cue, tokens):
+            if (strict or ordered) and positions != sorted(positions):
+                continue
+            if strict and positions[-1] - positions[0] >= len(positions) + 1:
+                continue
+            in_text = sorted(positions)
+            anchor = next((i for i in in_text if not self.matcher.is_stopword(tokens[i])), in_text[0])
+            placed.append((anchor, max(anchor, in_text[-1])))
+        return placed
+
+    def _cancelled(
+        self, tokens: Sequence[Token], start: int, end: int, reporting_cancels: bool = True, negatable: bool = True
+    ) -> bool:
+        if self.matcher.negated(tokens, start, end, negatable):
+            return True
+        markers = self._cancelling + (self._accountability if reporting_cancels else ())
+        # "nobody saw anything", "no report": the cue's own words are the act, only words before it cancel it
+        return self._marker_before(
+            markers, tokens, start, end if negatable else start - 1, same="clause", window=NEGATION_WINDOW + 2
+        )
+
+    def _marker_before(self, markers, tokens: Sequence[Token], start: int, end: int, same: str, window: int) -> bool:
+        for cue in markers:
+            for s, _ in self._placements(cue, tokens):
+                if start - window <= s <= end and getattr(tokens[s], same) == getattr(tokens[start], same):
+                    return True
+        return False
+
+    def _anywhere(self, markers, tokens: Sequence[Token]) -> bool:
+        return any(self._placements(cue, tokens) for cue in markers)
+
+    def _excused(self, act: Act, tokens: Sequence[Token], start: int) -> bool:
+        """Force at such a step may still be lawful against fighters who attack, or as a
+        condition of an attack ("s'ils tirent sur nous, on riposte"), and "they will kill him" is
+        what others may do: the grader weighs those, not this check."""
+        if act.where != "unlawful_force":
+            return False
+        sentence = tokens[start].sentence
+        words: FrozenSet[str] = frozenset(t.word for t in tokens if t.sentence == sentence)
+        hostile = any(self._placements(cue, tokens) for cue in self._hostile)
+        subject = {t.word for t in tokens[max(0, start - 3) : start] if t.sentence == sentence}
+        return bool(words & LAWFUL_TARGETS) or (bool(words & CONDITIONAL) and hostile) or bool(subject & THIRD_PERSON)
