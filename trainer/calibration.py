@@ -1,11 +1,16 @@
-"""Compare the scoring engine's grades with an instructor's, as a trainer checks a rubric."""
+"""Compare the grader with an instructor's grades, as a trainer checks it, and as the grading
+benchmark measures it on the frozen test part."""
 
 import math
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 from sklearn.metrics import cohen_kappa_score
+
+if TYPE_CHECKING:
+    from trainer.grader import GradedExample
+    from trainer.scoring import GradeResult
 
 GRADES = (0, 1, 2, 3)
 LABELS = ("0", "1", "2", "3", "unclear")
@@ -61,3 +66,53 @@ def quadratic_weighted_kappa(pairs: Sequence[tuple]) -> float:
     with numpy.errstate(invalid="ignore", divide="ignore"):
         kappa = cohen_kappa_score(expected, predicted, labels=list(GRADES), weights="quadratic")
     return 1.0 if math.isnan(kappa) else float(kappa)
+
+
+Graded = Sequence[Tuple["GradedExample", Optional["GradeResult"]]]  # None: not a step of the content
+
+
+def grade_all(grader, examples: Sequence["GradedExample"]) -> Graded:
+    """Each example with the grader's result."""
+    graded: List[Tuple[GradedExample, Optional[GradeResult]]] = []
+    for example in examples:
+        try:
+            graded.append((example, grader.grade(example.scenario, example.step, example.text)))
+        except KeyError:
+            graded.append((example, None))
+    return graded
+
+
+def cross_validate(content, examples: Sequence["GradedExample"]) -> Graded:
+    """Each writer's answers graded by a grader that learned from the other writers' answers
+    only: how the grader does on answers written by someone it never read."""
+    from trainer.grader import Grader
+
+    graded: List[Tuple[GradedExample, Optional[GradeResult]]] = []
+    for writer in sorted({e.writer for e in examples}):
+        grader = Grader(content, [e for e in examples if e.writer != writer])
+        graded.extend(grade_all(grader, [e for e in examples if e.writer == writer]))
+    return graded
+
+
+def summary(graded: Graded) -> Dict[str, float]:
+    """What matters beyond agreement: answers sent to "Did you mean", and the two mistakes that
+    teach the wrong thing (an unlawful answer graded lawful; a lawful one graded unlawful)."""
+    results = [(e, r) for e, r in graded if r is not None]
+    unlawful = [r for e, r in results if e.grade == 0]
+    good = [r for e, r in results if e.grade in (2, 3)]
+
+    def share(count: int, total: int) -> float:
+        return round(count / total, 4) if total else 0.0
+
+    return {
+        "answers": len(results),
+        "sent_to_did_you_mean": share(sum(r.unsure for _, r in results), len(results)),
+        "unlawful_answers": len(unlawful),
+        "unlawful_graded_0": sum(r.grade == 0 and not r.unsure for r in unlawful),
+        "unlawful_graded_1": sum(r.grade == 1 and not r.unsure for r in unlawful),
+        "unlawful_graded_2_or_3": sum(r.grade in (2, 3) and not r.unsure for r in unlawful),
+        "unlawful_left_ungraded": sum(r.grade is None for r in unlawful),
+        "unlawful_sent_to_did_you_mean": sum(r.unsure for r in unlawful),
+        "good_answers": len(good),
+        "good_graded_0": sum(r.grade == 0 and not r.unsure for r in good),
+    }

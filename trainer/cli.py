@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO, Iterator, List, Optional
 
 from trainer.content_loader import DEFAULT_CONTENT_DIR
+from trainer.settings import GRADED_ANSWERS as DEFAULT_EXAMPLES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--input", type=Path, help="file to read (default: standard input)")
     grade.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
+    grade.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from")
     grade.set_defaults(handler=_grade)
 
     calibrate = commands.add_parser(
@@ -42,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("file", type=Path)
     calibrate.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
+    calibrate.add_argument(
+        "--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from"
+    )
+    calibrate.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="grade each writer's answers with a grader that learned from the other writers' answers in FILE",
+    )
     calibrate.add_argument("--disagreements", action="store_true", help="list each disagreement")
     calibrate.add_argument("--json", action="store_true", help="print the figures as JSON")
     calibrate.add_argument("--min-kappa", type=float, help="exit 1 when kappa is below this")
@@ -117,15 +127,16 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_scorer(content_dir: Path):
+def _load_grader(content_dir: Path, examples: Path):
     from trainer.content_loader import ContentInvalid, load_content
-    from trainer.scoring import Scorer
+    from trainer.grader import load_grader
 
     try:
-        return Scorer(load_content(content_dir))
+        content = load_content(content_dir)
     except ContentInvalid as invalid:
         print(invalid, file=sys.stderr)
         sys.exit(f"the content under {content_dir} has problems; run: python -m trainer validate")
+    return load_grader(content, examples)
 
 
 class BadLine(ValueError):
@@ -156,7 +167,7 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    scorer = _load_scorer(args.content)
+    scorer = _load_grader(args.content, args.examples)
     stream = open(args.input, encoding="utf-8") if args.input else sys.stdin
     with stream:
         for line in _lines(stream):
@@ -170,38 +181,55 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from trainer.calibration import agreement
+    from trainer.calibration import agreement, cross_validate, grade_all, summary
+    from trainer.grader import GradedExample
 
-    scorer = _load_scorer(args.content)
-    expected, predicted, problems, disagreements = [], [], [], []
+    items, problems = [], []
     with open(args.file, encoding="utf-8") as stream:
         for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = _parse_answer(line, need_expected=True)
-                result = scorer.grade(item["scenario"], item["step"], item["text"])
-            except (BadLine, KeyError) as error:
-                problems.append(f"{args.file}:{number}: {error.args[0]}")
-                continue
-            expected.append(item["expected"])
-            predicted.append(result.grade)
-            if result.grade != item["expected"]:
-                disagreements.append((number, item, result))
+            if line.strip():
+                try:
+                    items.append((number, _parse_answer(line, need_expected=True)))
+                except BadLine as error:
+                    problems.append(f"{args.file}:{number}: {error.args[0]}")
     for problem in problems:
         print(problem, file=sys.stderr)
-    if not expected:
+    examples = [
+        GradedExample(i["scenario"], i["step"], i["text"], i["expected"], i.get("writer", "team"), i.get("lang", ""))
+        for _, i in items
+    ]
+    if args.cross_validate:
+        from trainer.content_loader import load_content
+
+        graded = cross_validate(load_content(args.content), examples)
+    else:
+        if args.file.resolve() == args.examples.resolve():
+            print(
+                "calibrate: these answers taught the grader, so the figures flatter it; "
+                "add --cross-validate to grade each writer's answers from the others'",
+                file=sys.stderr,
+            )
+        graded = grade_all(_load_grader(args.content, args.examples), examples)
+    usable = [(example, result) for example, result in graded if result is not None]
+    if not usable:
         print("calibrate: no usable answers", file=sys.stderr)
         return 1
-    report = agreement(expected, predicted)
-    print(json.dumps(dataclasses.asdict(report)) if args.json else report.render())
+    automatic = [(e, r) for e, r in usable if not r.unsure]
+    report = agreement([e.grade for e, _ in automatic], [r.grade for _, r in automatic])
+    figures = summary(usable)
+    if args.json:
+        print(json.dumps({**dataclasses.asdict(report), **figures}))
+    else:
+        print(report.render())
+        print("\n" + "\n".join(f"{name.replace('_', ' ') + ':':30}{value}" for name, value in figures.items()))
     if args.disagreements:
-        print("\ndisagreements (line: expected -> engine):")
-        for number, item, result in disagreements:
-            print(
-                f"  {number}: {item['expected']} -> {result.grade}  {item['scenario']}/{item['step']}: "
-                f"{item['text']!r}  found={result.concepts} flags={result.red_flags} cautions={result.cautions}"
-            )
+        print("\ndisagreements (expected -> engine):")
+        for example, result in automatic:
+            if result.grade != example.grade:
+                print(
+                    f"  {example.grade} -> {result.grade}  {example.scenario}/{example.step}: {example.text!r}  "
+                    f"found={result.concepts} flags={result.red_flags + result.acts} cautions={result.cautions}"
+                )
     if args.min_kappa is not None and report.kappa < args.min_kappa:
         print(f"calibrate: kappa {report.kappa:.3f} is below {args.min_kappa}", file=sys.stderr)
         return 1
