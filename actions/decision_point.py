@@ -37,7 +37,8 @@ class ValidateScenarioForm(FormValidationAction):
         if tracker.get_slot("scenario_state") != "playing":
             return await self._start(dispatcher, tracker, domain)
         events = await super().run(dispatcher, tracker, domain)
-        if tracker.get_slot("answer") is None:  # still at a decision point (rasa_sdk applied the events)
+        # Still at a decision point, with no question pending about the last message: show it.
+        if tracker.get_slot("answer") is None and not tracker.get_slot("pending_answer"):
             present_decision_point(dispatcher, tracker)
         return events
 
@@ -62,22 +63,29 @@ class ValidateScenarioForm(FormValidationAction):
         if point is None or attempt_id is None:
             return scenario_over(dispatcher, tracker, "done")
         message, language = tracker.latest_message, runtime.language(tracker)
+        intent = message.get("intent") or {}
         said = turn.Said(
             str(value),
-            (message.get("intent") or {}).get("name"),
-            (message.get("intent") or {}).get("confidence") or 0.0,
+            intent.get("name"),
+            intent.get("confidence") or 0.0,
             next(tracker.get_latest_entity_values("option_id"), None),
+            turn.Pending.from_json(tracker.get_slot("pending_answer")),
         )
-        read = turn.read(said, point, runtime.scorer(), runtime.content(), language)
+        read = turn.read(said, point, runtime.grader(), runtime.content(), language)
+        pending = runtime.changed(tracker, {"pending_answer": read.pending.to_json() if read.pending else None})
         if read.kind is turn.Kind.REQUEST:
-            return await answer_request(read.request, dispatcher, tracker)
-        if read.kind is turn.Kind.TOO_LONG:
+            return {**await answer_request(read.request, dispatcher, tracker), **pending}
+        if read.kind is turn.Kind.ASK:  # the question stays on screen: the point is not shown again
+            runtime.say(dispatcher, read.reply)
+        elif read.kind is turn.Kind.TOO_LONG:
             dispatcher.utter_message(response="utter_too_long", limit=settings.MAX_ANSWER_CHARS)
         elif read.kind is turn.Kind.WRONG_NUMBER:
             dispatcher.utter_message(response="utter_pick_a_number", count=len(point.options))
+        elif read.kind is turn.Kind.REPHRASE:
+            pending["unclear_count"] = float((tracker.get_slot("unclear_count") or 0) + 1)
         if read.record is None:
-            return {"answer": None}
-        return await self._store_and_reply(read, dispatcher, tracker, attempt_id, language)
+            return {"answer": None, **pending}
+        return {**await self._store_and_reply(read, dispatcher, tracker, attempt_id, language), **pending}
 
     async def _store_and_reply(
         self, read: turn.Turn, dispatcher, tracker, attempt_id: int, language

@@ -15,9 +15,9 @@ from trainer.coaching import Button, Message
 from trainer.content import Content
 from trainer.content_loader import load_content
 from trainer.db import Database
+from trainer.grader import Grader, load_grader
 from trainer.identities import TraineeInfo, Trainees
 from trainer.progress import ProgressStore
-from trainer.scoring import Scorer
 
 T = TypeVar("T")
 
@@ -28,8 +28,9 @@ def content() -> Content:
 
 
 @lru_cache(maxsize=1)
-def scorer() -> Scorer:
-    return Scorer(content())
+def grader() -> Grader:
+    """Fitted on first use from content/graded_answers.jsonl, then read back from var/cache."""
+    return load_grader(content())
 
 
 @lru_cache(maxsize=1)

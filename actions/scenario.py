@@ -16,7 +16,13 @@ from trainer.engine import shown_options
 from trainer.progress import AttemptInfo
 
 # The slots of a conversation outside any scenario.
-OUTSIDE_SCENARIO = {"scenario_state": "idle", "scenario_id": None, "attempt_id": None, "step_id": None}
+OUTSIDE_SCENARIO = {
+    "scenario_state": "idle",
+    "scenario_id": None,
+    "attempt_id": None,
+    "step_id": None,
+    "pending_answer": None,
+}
 
 
 def playing(attempt: AttemptInfo) -> List[Dict[Text, Any]]:
@@ -28,6 +34,7 @@ def playing(attempt: AttemptInfo) -> List[Dict[Text, Any]]:
         "step_id": attempt.current_node,
         "hint_used": False,
         "unclear_count": 0.0,
+        "pending_answer": None,
         "answer": None,
     }
     return [SlotSet(name, value) for name, value in values.items()]

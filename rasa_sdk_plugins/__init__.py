@@ -1,4 +1,5 @@
-"""Plugins of the action server, found by rasa_sdk under this package name (its plugin hook).
+"""Plugins of the action server, found by rasa_sdk under this package name (its plugin hook):
+the shared secret, and the grader loaded before the first call.
 
 With ACTION_SERVER_SECRET set, every call but /health must carry the secret in the
 X-Action-Secret header, which the Rasa server sends (endpoints.yml): only the Rasa server can
@@ -21,6 +22,20 @@ logger = logging.getLogger(__name__)
 
 def init_hooks(manager: pluggy.PluginManager) -> None:
     manager.register(ActionServerSecret())
+    manager.register(GraderWarmUp())
+
+
+class GraderWarmUp:
+    """Load the content and the grader before the server answers (read from var/cache, or
+    fitted there the first time), so no trainee's first answer waits for them."""
+
+    @hookimpl
+    def attach_sanic_app_extensions(self, app: Sanic) -> None:
+        @app.listener("before_server_start")
+        async def warm_up(app, loop):
+            from actions import runtime
+
+            await loop.run_in_executor(None, runtime.grader)
 
 
 class ActionServerSecret:

@@ -14,6 +14,9 @@ from trainer.scoring import GradeResult
 from trainer.text import fold, words
 
 MAX_RULES_SHOWN = 3
+# Buttons that answer a question about the last message rather than pick an option.
+NONE_OF_THESE = "none_of_these"
+MY_ANSWER = "my_answer"
 
 
 @dataclass(frozen=True)
@@ -109,30 +112,65 @@ def option_by_reply(options: Sequence[Option], text: str) -> Optional[Option]:
     return options[number - 1] if number and number <= len(options) else None
 
 
-def feedback(
-    content: Content, step: Step, option: Option, language: str, graded: Optional[GradeResult] = None
-) -> Message:
-    """Feedback on a choice or a typed answer: the verdict, what was said well and what was
-    missing (typed answers), the explanation of the branch taken, and the rules it cites."""
-    grade = graded.grade if graded and graded.grade is not None else option.grade
+def option_feedback(content: Content, option: Option, language: str) -> Message:
+    """Feedback on an option the trainee picked: its verdict, the content's explanation of that
+    choice and the rules it cites."""
+    lines = [localized(content.verdicts[option.grade], language), localized(option.feedback, language)]
+    return _with_rules(content, lines, [content.rules[rule_id] for rule_id in option.rules], language)
+
+
+def typed_feedback(content: Content, step: Step, graded: GradeResult, branch: Option, language: str) -> Message:
+    """Feedback on a typed answer, from what the trainee said and nothing else: the verdict, the
+    unlawful act named with its rules, what was said well and what was missing. No option's
+    explanation is borrowed: it would tell the trainee what they did not say."""
+    assert graded.grade is not None
+    grade = graded.grade
     lines = [localized(content.verdicts[grade], language)]
-    if graded is not None:
-        labels = {group.id: group.label for group in step.rubric.concepts + step.rubric.red_flags}
-        if graded.red_flags:
-            lines.append(_labelled(content, "unlawful", graded.red_flags, labels, language))
-        elif graded.concepts:
-            lines.append(_labelled(content, "said_well", graded.concepts, labels, language))
-        if graded.missed and grade < 3:
-            lines.append(_labelled(content, "missing", graded.missed, labels, language))
-    lines.append(localized(option.feedback, language))
-    rules = [content.rules[rule_id] for rule_id in option.rules]
-    lines.append(
+    labels = {group.id: group.label for group in step.rubric.concepts + step.rubric.red_flags}
+    acts = {act.id: act for act in content.unlawful_acts.acts}
+    if graded.acts:
+        named = ", ".join(localized(acts[a].label, language) for a in graded.acts if a in acts)
+        lines.append(f"{content.label('unlawful', language)} {named}.")
+    elif graded.red_flags:
+        lines.append(_labelled(content, "unlawful", graded.red_flags, labels, language))
+    elif graded.concepts:
+        lines.append(_labelled(content, "said_well", graded.concepts, labels, language))
+    if graded.missed and grade < 3:
+        lines.append(_labelled(content, "missing", graded.missed, labels, language))
+    if graded.acts:
+        rule_ids = [rule for a in graded.acts if a in acts for rule in acts[a].rules]
+    else:  # the law of the conduct asked for, or of the unlawful choice the answer made
+        rule_ids = list((branch if grade == 0 else best_option(step)).rules)
+    rules = [content.rules[rule_id] for rule_id in dict.fromkeys(rule_ids) if rule_id in content.rules]
+    return _with_rules(content, lines, rules[:MAX_RULES_SHOWN], language)
+
+
+def _with_rules(content: Content, lines: List[str], rules: List[Rule], language: str) -> Message:
+    lines = lines + [
         f"{content.label('rules', language)} "
         + "; ".join(f"{localized(r.short, language)} ({localized(r.title, language)})" for r in rules)
-    )
+    ]
     buttons = [explain_button(content, rule, language) for rule in rules[:1]]
     # Blank lines: the web widget renders Markdown, where a single line break is no break.
     return Message("\n\n".join(lines), buttons)
+
+
+def did_you_mean(content: Content, options: Sequence[Option], language: str) -> Message:
+    """Ask which option an answer the grader is unsure of meant; "none of these" to rephrase."""
+    buttons = option_buttons(options, language) + [
+        Button(content.label("none_of_these", language), "choose_option", {"option_id": NONE_OF_THESE})
+    ]
+    return Message(content.label("did_you_mean", language), buttons)
+
+
+def request_or_answer(content: Content, intent: str, language: str) -> Message:
+    """A short message that reads both as a request and as an answer: ask which it is."""
+    request = localized(content.requests[intent].name, language)
+    buttons = [
+        Button(content.label("my_answer", language), "choose_option", {"option_id": MY_ANSWER}),
+        Button(request[:1].upper() + request[1:], intent),
+    ]
+    return Message(content.label("request_or_answer", language, request=request), buttons)
 
 
 def _labelled(content, label, ids, labels, language) -> str:

@@ -122,4 +122,21 @@ class Answer(Base):
     response_ms = Column(Integer)
     channel = Column(String(40))
     message_id = Column(String(255), unique=True)  # Rasa's message id: a retry is not a new answer
+    confidence = Column(Float)  # the grader's probability for a typed answer's grade
+    needs_review = Column(Boolean, nullable=False, default=False)  # typed, then an option picked: a trainer checks
+    engine_grade = Column(Integer)  # the grader's guess, when the trainee picked after "Did you mean"
+    reviews = relationship(
+        "AnswerReview", cascade="all, delete-orphan", passive_deletes=True, order_by="AnswerReview.id"
+    )
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AnswerReview(Base):
+    """A trainer's grade for an answer: kept beside the original, and what reports use."""
+
+    __tablename__ = "answer_reviews"
+    id = Column(Integer, primary_key=True)
+    answer_id = Column(Integer, ForeignKey("answers.id", ondelete="CASCADE"), nullable=False, index=True)
+    reviewer_id = Column(Integer, ForeignKey("trainer_accounts.id", ondelete="SET NULL"))
+    grade = Column(Integer, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -54,6 +54,9 @@ class AnswerRecord:
     response_ms: Optional[int] = None
     channel: Optional[str] = None
     message_id: Optional[str] = None  # Rasa's message id: the same message twice is one answer
+    confidence: Optional[float] = None  # the grader's probability for a typed answer's grade
+    needs_review: bool = False  # the grader was unsure: the trainee picked an option; a trainer checks
+    engine_grade: Optional[int] = None  # the grader's guess when the trainee picked after "Did you mean"
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ class ProgressStore:
                     response_ms=record.response_ms,
                     channel=record.channel,
                     message_id=record.message_id or None,
+                    confidence=record.confidence,
+                    needs_review=record.needs_review,
+                    engine_grade=record.engine_grade,
                 )
                 session.add(answer)
                 if record.grade is not None:
@@ -200,6 +206,8 @@ def answer_dict(answer: Answer) -> Dict:
         "hint_used": answer.hint_used,
         "response_ms": answer.response_ms,
         "channel": answer.channel,
+        "needs_review": answer.needs_review,
+        "engine_grade": answer.engine_grade,
         "at": as_utc(answer.created_at).isoformat(),
     }
 

@@ -17,6 +17,7 @@ from actions.rules import ActionExplainRule
 from actions.scenario import ActionGiveHint, ActionResumeTraining, ActionStartTraining, ActionStopScenario
 from actions.session import ActionSessionStart
 from actions.welcome import ActionCompleteOnboarding, ActionWelcome, ValidateOnboardingForm
+from trainer import coaching
 
 pytestmark = pytest.mark.usefixtures("fresh_database")
 
@@ -135,7 +136,10 @@ def test_start_training_lists_scenarios_with_the_recommended_first():
     messages, events = run(ActionStartTraining(), tracker("i want to train", "start_training"))
     assert slots(events)["scenario_state"] == "idle"
     payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert len(payloads) == 12 and payloads[0] == '/start_training{"scenario": "checkpoint_motorbike"}'
+    first = coaching.scenario_order(runtime.content(), [])[0].id  # never played: the easiest first
+    assert (
+        len(payloads) == len(runtime.content().scenarios) and payloads[0] == f'/start_training{{"scenario": "{first}"}}'
+    )
 
 
 def test_start_training_starts_the_named_scenario():
@@ -205,7 +209,8 @@ def test_a_request_at_a_decision_point_is_answered_then_the_point_shown_again():
 def test_the_last_answer_ends_the_form_with_the_debrief_and_what_next():
     base = playing_slots()
     validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="e1")
-    messages, events = run_form({**base, "step_id": "stops"}, "we let them go after a quick respectful check")
+    model_answer = runtime.content().scenario("checkpoint_motorbike").steps["stops"].rubric.model_answer["en"]
+    messages, events = run_form({**base, "step_id": "stops"}, model_answer)
     assert messages[-2]["text"].startswith("Debrief") and messages[-1]["response"] == "utter_scenario_finished"
     assert {k: v for k, v in slots(events).items() if k != "requested_slot"} == {
         "answer": "done",
@@ -438,7 +443,7 @@ def test_progress_lists_finished_scenarios():
     grades = steps["approach"].option("escalate").grade + steps["stops"].option("hold_until_morning").grade
     best = f"best {100 * grades / 6:.0f}%"
     assert f"Night checkpoint - a motorbike that will not slow down: {best}" in messages[0]["text"]
-    assert "Finished 1 of 12 scenarios." in messages[0]["text"]
+    assert f"Finished 1 of {len(runtime.content().scenarios)} scenarios." in messages[0]["text"]
 
 
 def test_progress_does_not_show_an_abandoned_attempt_as_in_progress():
@@ -493,12 +498,17 @@ def test_a_new_session_carries_the_slots_and_the_open_form_over():
     assert not any(event["event"] == "active_loop" for event in events)
 
 
-def test_a_short_answer_that_reads_like_a_request_is_graded_when_the_rubric_takes_it():
+def test_a_short_answer_that_reads_like_a_request_is_asked_about_then_graded_as_an_answer():
     base = playing_slots("village_reprisal", "anger")
     result, messages = validate_answer("arrête-les", base, "stop_scenario", confidence=0.95)
     assert result.get("answer") is None and "scenario_state" not in result  # not paused
+    assert "pause the exercise" in messages[0]["text"] and runtime.progress().answers(int(base["attempt_id"])) == []
+    my_answer, pause = (button["payload"] for button in messages[0]["buttons"])
+    assert pause == "/stop_scenario" and my_answer == '/choose_option{"option_id": "my_answer"}'
+    asked = {**base, "pending_answer": result["pending_answer"]}
+    result, messages = validate_answer(my_answer, asked, "choose_option", [("option_id", "my_answer")], message_id="m2")
     [answer] = runtime.progress().answers(int(base["attempt_id"]))
-    assert answer["text"] == "arrête-les" and answer["grade"] is not None
+    assert answer["text"] == "arrête-les" and answer["grade"] is not None and result["pending_answer"] is None
 
 
 def test_a_request_that_names_the_exercise_is_always_a_request():
