@@ -102,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--send", action="store_true", help="send the xAPI statements to the LRS")
     report.set_defaults(handler=_report)
 
+    review = commands.add_parser("review", help="trainers' reviews of typed answers").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    examples = review.add_parser(
+        "export",
+        help="print reviewed typed answers as graded examples (JSON lines, as calibrate reads them)",
+        description="Add the lines to content/graded_answers.jsonl and the grader learns from them at its next start.",
+    )
+    examples.add_argument("--cohort", metavar="NAME", help="only this cohort's answers")
+    examples.set_defaults(handler=_review_export)
+
     web = commands.add_parser("web", help="serve the trainee page (and dashboard)")
     web.add_argument("--host", default="0.0.0.0")
     web.add_argument("--port", type=int, default=8080)
@@ -370,6 +381,25 @@ def _report(args: argparse.Namespace) -> int:
         print(f"not sent: {error}", file=sys.stderr)
         return 1
     print(f"{sent} statement(s) sent to the LRS")
+    return 0
+
+
+def _review_export(args: argparse.Namespace) -> int:
+    from trainer.accounts import Trainer
+    from trainer.content_loader import load_content
+    from trainer.reports import Filters, NotVisible, Reports
+    from trainer.reviews import Reviews
+
+    db = _database()
+    reports = Reports(db, load_content())
+    everyone = Trainer(0, "command line", "admin")  # whoever runs the command holds the database
+    try:
+        filters = Filters(cohort_id=reports.cohort_named(everyone, args.cohort).id) if args.cohort else Filters()
+    except NotVisible:
+        print(f"no cohort named {args.cohort!r}", file=sys.stderr)
+        return 1
+    for example in Reviews(db, reports).examples(everyone, filters):
+        print(json.dumps(example, ensure_ascii=False))
     return 0
 
 

@@ -6,6 +6,7 @@ Every page and export needs a signed-in session; forms carry a CSRF token."""
 
 import asyncio
 import hmac
+import json
 import secrets
 from datetime import datetime, timedelta, timezone
 from functools import wraps
@@ -20,6 +21,7 @@ from sanic import Blueprint, Request, response
 from trainer import exports, settings
 from trainer.accounts import AccountStore, LockedOut, SignedIn
 from trainer.reports import Filters, NotVisible, Reports
+from trainer.reviews import BadGrade, Reviews
 
 SESSION_COOKIE = "trainer_session"
 LOGIN_CSRF_COOKIE = "trainer_login_csrf"
@@ -37,7 +39,9 @@ SECURITY_HEADERS = {
 }
 
 
-def create_dashboard(templates: Environment, accounts: AccountStore, reports: Reports, page_language) -> Blueprint:
+def create_dashboard(
+    templates: Environment, accounts: AccountStore, reports: Reports, reviews: Reviews, page_language
+) -> Blueprint:
     dashboard = Blueprint("trainer_dashboard", url_prefix="/trainer")
 
     def render(request: Request, template: str, status: int = 200, **values: Any):
@@ -154,13 +158,45 @@ def create_dashboard(templates: Environment, accounts: AccountStore, reports: Re
             },
         )
 
+    @dashboard.get("/review")
+    @signed_in()
+    async def review_queue(request: Request):
+        def build(session: SignedIn, filters: Filters) -> dict:
+            queue = reviews.queue(session.trainer, filters)
+            return {
+                "queue": reports.review_rows(queue, page_language(request)),
+                "agreeing": reviews.agreement(session.trainer, filters),
+            }
+
+        return await view(request, "review.html", build)
+
+    @dashboard.post("/answers/<answer_id:int>/review")
+    @signed_in()
+    async def review(request: Request, answer_id: int):
+        form = request.form or {}
+        if not _same(form.get("csrf"), request.ctx.session.csrf_token):
+            return response.text("This form has expired; reload the page and try again.", 400)
+        grade = form.get("grade") or ""
+        if not grade.isdigit():
+            return response.text("Choose a grade from 0 to 3.", 400)
+        try:
+            await asyncio.to_thread(reviews.review, request.ctx.session.trainer, answer_id, int(grade))
+        except BadGrade as error:
+            return response.text(str(error), 400)
+        except NotVisible:
+            return render(request, "error.html", status=404, session=request.ctx.session, message="not_visible")
+        back = form.get("next") or "/trainer/review"
+        if not back.startswith("/trainer/") or back.startswith("//"):
+            back = "/trainer/review"
+        return response.redirect(back, status=303)
+
     # Exports ----------------------------------------------------------------------------------
 
     @dashboard.get("/export/<kind>")
     @signed_in(kind="export")
     async def export(request: Request, kind: str):
-        if kind not in ("answers.csv", "attempts.csv", "xapi.json"):
-            return response.json({"error": "exports: answers.csv, attempts.csv, xapi.json"}, 404)
+        if kind not in ("answers.csv", "attempts.csv", "xapi.json", "reviews.jsonl"):
+            return response.json({"error": "exports: answers.csv, attempts.csv, xapi.json, reviews.jsonl"}, 404)
         filters, problem = _filters(request)
         if problem:
             return response.json({"error": problem}, 400)
@@ -170,6 +206,13 @@ def create_dashboard(templates: Environment, accounts: AccountStore, reports: Re
         except NotVisible:
             return response.json({"error": "no such cohort among yours"}, 404)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+        if kind == "reviews.jsonl":
+            examples = await asyncio.to_thread(reviews.examples, trainer, filters)
+            body = "".join(json.dumps(example, ensure_ascii=False) + "\n" for example in examples)
+            disposition = f'attachment; filename="reviewed-answers-{stamp}.jsonl"'
+            return response.text(
+                body, content_type="application/jsonl; charset=utf-8", headers={"Content-Disposition": disposition}
+            )
         if kind == "xapi.json":
             statements = exports.xapi_statements(attempts, reports.content, exports.homepage())
             return response.json(

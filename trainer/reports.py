@@ -13,7 +13,8 @@ from sqlalchemy import select
 from trainer.accounts import Trainer
 from trainer.content import Content, localized
 from trainer.db import Database
-from trainer.models import Answer, Attempt, Cohort, Trainee, as_utc
+from trainer.models import Answer, AnswerReview, Attempt, Cohort, Trainee, as_utc
+from trainer.progress import score
 from trainer.settings import GRADE_MAX
 
 WEAK_MASTERY = 60.0  # percent; below this a principle is flagged for the cohort
@@ -41,11 +42,16 @@ class AnswerRow:
     step_id: str
     option_id: Optional[str]
     text: Optional[str]
-    grade: Optional[int]
+    grade: Optional[int]  # the trainer's grade when reviewed, else the recorded one
     hint_used: bool
     response_ms: Optional[int]
     channel: Optional[str]
     at: datetime
+    original_grade: Optional[int] = None  # as recorded when the trainee answered
+    reviewed_grade: Optional[int] = None  # a trainer's, latest first
+    engine_grade: Optional[int] = None  # the grader's guess, when the trainee then picked an option
+    needs_review: bool = False
+    confidence: Optional[float] = None
 
 
 @dataclass
@@ -158,10 +164,13 @@ class Reports:
                     attempt.finished_at and as_utc(attempt.finished_at),
                 )
             for chunk in _chunks(list(rows), 500):
-                for answer in session.execute(
-                    select(Answer).where(Answer.attempt_id.in_(chunk)).order_by(Answer.id)
-                ).scalars():
+                answers = list(
+                    session.execute(select(Answer).where(Answer.attempt_id.in_(chunk)).order_by(Answer.id)).scalars()
+                )
+                reviewed = self._latest_reviews(session, [answer.id for answer in answers])
+                for answer in answers:
                     attempt = rows[answer.attempt_id]
+                    grade = reviewed.get(answer.id, answer.grade)
                     attempt.answers.append(
                         AnswerRow(
                             answer.id,
@@ -173,14 +182,32 @@ class Reports:
                             answer.step_id,
                             answer.option_id,
                             answer.text,
-                            answer.grade,
+                            grade,
                             answer.hint_used,
                             answer.response_ms,
                             answer.channel,
                             as_utc(answer.created_at),
+                            answer.grade,
+                            reviewed.get(answer.id),
+                            answer.engine_grade,
+                            answer.needs_review,
+                            answer.confidence,
                         )
                     )
+            for attempt_row in rows.values():  # a trainer's regrade changes the attempt's score
+                if attempt_row.status == "completed" and any(a.reviewed_grade is not None for a in attempt_row.answers):
+                    attempt_row.score = score(a.grade for a in attempt_row.answers if a.grade is not None)
             return list(rows.values())
+
+    @staticmethod
+    def _latest_reviews(session, answer_ids: List[int]) -> Dict[int, int]:
+        latest: Dict[int, int] = {}
+        for chunk in _chunks(answer_ids, 500):
+            for review in session.execute(
+                select(AnswerReview).where(AnswerReview.answer_id.in_(chunk)).order_by(AnswerReview.id)
+            ).scalars():
+                latest[review.answer_id] = review.grade
+        return latest
 
     def answers(self, trainer: Trainer, filters: Filters = Filters()) -> List[AnswerRow]:
         return [answer for attempt in self.attempts(trainer, filters) for answer in attempt.answers]
@@ -297,6 +324,29 @@ class Reports:
             "chart": [(a.finished_at, a.score) for a in attempts if a.status == "completed" and a.score is not None],
         }
 
+    def review_rows(self, answers: Sequence[AnswerRow], language: str) -> List[dict]:
+        """Answers to review, with what a trainer needs to grade them."""
+        rows = []
+        for answer in answers:
+            scenario = self.content.scenarios.get(answer.scenario_id)
+            step = scenario.steps.get(answer.step_id) if scenario else None
+            picked = step.option(answer.option_id or "") if step else None
+            rows.append(
+                {
+                    "answer_id": answer.id,
+                    "at": answer.at,
+                    "trainee": answer.trainee_name,
+                    "trainee_id": answer.trainee_id,
+                    "scenario": localized(scenario.title, language) if scenario else answer.scenario_id,
+                    "prompt": localized(step.prompt, language) if step else answer.step_id,
+                    "typed": answer.text,
+                    "picked": picked and localized(picked.label, language),
+                    "grade": answer.grade,
+                    "engine_grade": answer.engine_grade,
+                }
+            )
+        return rows
+
     def _transcript(self, attempt: AttemptRow, language: str) -> dict:
         scenario = self.content.scenarios.get(attempt.scenario_id)
         turns = []
@@ -307,6 +357,9 @@ class Reports:
             chosen = options.get(answer.option_id or "")
             turns.append(
                 {
+                    "answer_id": answer.id,
+                    "original_grade": answer.original_grade,
+                    "reviewed": answer.reviewed_grade is not None,
                     "prompt": localized(step.prompt, language) if step else answer.step_id,
                     "typed": answer.text,
                     "choice": chosen and localized(chosen.label, language),

@@ -15,6 +15,7 @@ from trainer.content_loader import load_content
 from trainer.dashboard import create_dashboard
 from trainer.db import Database
 from trainer.reports import Reports
+from trainer.reviews import Reviews
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
@@ -97,7 +98,8 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
     app.static("/static/trainer.css", str(WEB_ROOT / "static" / "trainer.css"))
 
     db = Database()  # DATABASE_URL; migrates the schema on first use
-    app.blueprint(create_dashboard(templates, AccountStore(db), Reports(db, load_content()), page_language))
+    reports = Reports(db, load_content())
+    app.blueprint(create_dashboard(templates, AccountStore(db), reports, Reviews(db, reports), page_language))
     return app
 
 
