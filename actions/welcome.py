@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
+from trainer import coaching
 from trainer.content import localized
 from trainer.db import StoreUnavailable
 from trainer.identities import UnknownCode
@@ -99,7 +100,11 @@ class ActionCompleteOnboarding(Action):
             )
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_not_saved")
-        dispatcher.utter_message(response="utter_welcome_back", name=tracker.get_slot("trainee_name") or "")
+        language = runtime.language(tracker)
+        dispatcher.utter_message(response="utter_welcome_aboard", name=tracker.get_slot("trainee_name") or "")
+        law = coaching.first_contact(runtime.content(), language)
+        if law is not None:  # which law binds in Mali, before any scenario
+            runtime.say(dispatcher, law)
         dispatcher.utter_message(response="utter_menu")
         return [SlotSet("profile", "complete")]
 

@@ -150,9 +150,18 @@ def _with_rules(content: Content, lines: List[str], rules: List[Rule], language:
         f"{content.label('rules', language)} "
         + "; ".join(f"{localized(r.short, language)} ({localized(r.title, language)})" for r in rules)
     ]
-    buttons = [explain_button(content, rule, language) for rule in rules[:1]]
+    offered = [r.id for r in rules[:1]] + [r.see_also for r in rules if r.see_also in content.rules]
+    buttons = [explain_button(content, content.rules[rule_id], language) for rule_id in dict.fromkeys(offered)]
     # Blank lines: the web widget renders Markdown, where a single line break is no break.
     return Message("\n\n".join(lines), buttons)
+
+
+def first_contact(content: Content, language: str) -> Optional[Message]:
+    """What every new trainee is offered before their first scenario: which law binds in Mali."""
+    rule = content.rules.get(content.first_contact_rule or "")
+    if rule is None:
+        return None
+    return Message(content.label("first_contact", language), [explain_button(content, rule, language)])
 
 
 def did_you_mean(content: Content, options: Sequence[Option], language: str) -> Message:

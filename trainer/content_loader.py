@@ -62,6 +62,7 @@ def build_content(
                 item["title"],
                 item["explanation"],
                 item["source"],
+                item.get("see_also"),
             )
             for item in rules["rules"]
         },
@@ -71,6 +72,7 @@ def build_content(
         topics={topic: tuple(ids) for topic, ids in rules.get("topics", {}).items()},
         verdicts={item["grade"]: item["verdict"] for item in interface["grades"]},
         labels=interface["labels"],
+        first_contact_rule=interface.get("first_contact_rule"),
         requests={
             intent: Request(intent, item["name"], {language: tuple(p) for language, p in item["phrases"].items()})
             for intent, item in interface.get("requests", {}).items()

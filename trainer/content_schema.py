@@ -150,6 +150,7 @@ RULES_FILE = {
                 "additionalProperties": False,
                 "properties": {
                     "id": _RULE_ID,
+                    "see_also": _RULE_ID,
                     "principle": _ID,
                     "short": TEXT,
                     "title": TEXT,
@@ -272,6 +273,7 @@ INTERFACE_LABELS = (
     "none_of_these",
     "request_or_answer",
     "my_answer",
+    "first_contact",
 )
 
 INTERFACE_FILE = {
@@ -299,6 +301,7 @@ INTERFACE_FILE = {
             "additionalProperties": False,
             "properties": {label: TEXT for label in INTERFACE_LABELS},
         },
+        "first_contact_rule": _RULE_ID,
         "requests": {
             "type": "object",
             "propertyNames": {"enum": list(REQUESTS)},

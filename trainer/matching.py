@@ -28,7 +28,9 @@ from trainer.text import fold
 Keys = FrozenSet[str]
 
 _SENTENCE_BREAK = re.compile(r"[.;:!?\n]+")
-_CLAUSE_BREAK = re.compile(r",|\s[-–—]+\s|\bbut\b|\bmais\b|\bthen\b|\bpuis\b|\bensuite\b")
+# Clauses end at a comma or a dash, and before "but", "then"... (the word opens the next clause:
+# "it is a war crime BUT orders are orders" must still see its "but").
+_CLAUSE_BREAK = re.compile(r",|\s[-–—]+\s|(?=\b(?:but|mais|then|puis|ensuite)\b)")
 _WORD = re.compile(r"[a-z0-9]+")
 MIN_STEM = 4  # shorter stems are too ambiguous: French "note" would stem to "not"
 NEGATION_WINDOW = 5  # words before a match in which a negation still applies

@@ -5,6 +5,7 @@ checked against the JSON Schemas of trainer.content_schema; the checks below add
 cannot express: references, reachability, dead ends, branching and usable cues.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set
@@ -54,6 +55,10 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
             for index, rule_id in enumerate(cited):
                 if rule_id not in rule_ids:
                     report.errors.append(rules.error(("topics", topic, index), f"unknown rule {rule_id!r}"))
+    if interface and rules and interface.data.get("first_contact_rule", "") not in (rule_ids | {""}):
+        report.errors.append(
+            interface.error(("first_contact_rule",), f"unknown rule {interface.data['first_contact_rule']!r}")
+        )
     if unlawful_acts:
         places = {"anywhere", "unlawful_force", "unlawful_order", *unlawful_acts.data["contexts"]}
         for index, act in enumerate(unlawful_acts.data["acts"]):
@@ -69,6 +74,10 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
                         unlawful_acts.error(("acts", index, "rules", position), f"unknown rule {rule_id!r}")
                     )
         report.unlawful_acts = unlawful_acts.data
+    if rules:
+        for index, rule in enumerate(rules.data["rules"]):
+            if rule.get("see_also") and rule["see_also"] not in rule_ids:
+                report.errors.append(rules.error(("rules", index, "see_also"), f"unknown rule {rule['see_also']!r}"))
     if principles and rules:
         for index, rule in enumerate(rules.data["rules"]):
             if rule["principle"] not in principle_ids:
@@ -83,12 +92,13 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
     files = sorted((root / "scenarios").glob("*.yml")) if scenario_files is None else scenario_files
     if scenario_files is None and not files:
         report.errors.append(ContentError(root / "scenarios", (), 1, "no scenario files (*.yml)"))
+    rule_principles = {rule["id"]: rule["principle"] for rule in rules.data["rules"]} if rules else {}
     for file in files:
         document = _load(Path(file), schema.SCENARIO, report)
         if document is None:
             continue
         errors_before = len(report.errors)
-        _check_scenario(document, principle_ids, rule_ids, matcher, report)
+        _check_scenario(document, principle_ids, rule_ids, matcher, report, rule_principles)
         if len(report.errors) == errors_before:
             report.scenarios.append(document.data)
 
@@ -163,7 +173,21 @@ def _check_lexicon(document: YamlDocument, report: Report):
     return TextMatcher(lexicon_from(document.data))
 
 
-def _check_scenario(document, principle_ids, rule_ids, matcher, report) -> None:
+FIRST_SENTENCE_WORDS = 20  # feedback must fit a phone: a short verdict first, the rest on request
+_FIRST_SENTENCE = re.compile(r"^.*?[.!?](?=\s|$)", re.S)
+_ENUMERATED = re.compile(r"^\s*(\d+|[a-eA-E])\s*[.):-]\s")
+
+
+def first_sentence(text: str) -> str:
+    match = _FIRST_SENTENCE.match(text.strip())
+    return match.group(0) if match else text.strip()
+
+
+def word_count(text: str) -> int:
+    return sum(1 for word in text.split() if re.search(r"\w", word))
+
+
+def _check_scenario(document, principle_ids, rule_ids, matcher, report, rule_principles=None) -> None:
     data = document.data
     errors = report.errors
     if data["id"] != document.file.stem:
@@ -203,6 +227,7 @@ def _check_scenario(document, principle_ids, rule_ids, matcher, report) -> None:
                     document.error(option_path + ("next",), f"next {option['next']!r} is neither a step nor an ending")
                 )
             check_rules(option_path + ("rules",), option["rules"], scenario_rules)
+            _check_option_texts(document, option_path, option, errors)
         if not any(option["grade"] == schema.GRADE_MAX for option in step["options"]):
             errors.append(
                 document.error(
@@ -215,6 +240,36 @@ def _check_scenario(document, principle_ids, rule_ids, matcher, report) -> None:
 
     if data["start"] in steps:
         _check_graph(document, data, errors)
+    if rule_principles:
+        touched = {rule_principles[r] for r in data["rules"] if r in rule_principles}
+        missing = sorted(touched - set(data["principles"]))
+        if missing:
+            errors.append(
+                document.error(
+                    ("principles",), f"the rules cited belong to principles not listed here: {', '.join(missing)}"
+                )
+            )
+
+
+def _check_option_texts(document, path, option, errors) -> None:
+    """A button's position is the app's to choose (it shuffles them), so no label is numbered;
+    the feedback opens with one short sentence, in every language."""
+    for language, label in option["label"].items():
+        if _ENUMERATED.match(label):
+            errors.append(
+                document.error(
+                    path + ("label", language), f"{label!r}: no numbering in a label (the order is shuffled)"
+                )
+            )
+    for language, text in option["feedback"].items():
+        count = word_count(first_sentence(text))
+        if count > FIRST_SENTENCE_WORDS:
+            errors.append(
+                document.error(
+                    path + ("feedback", language),
+                    f"the first sentence has {count} words; at most {FIRST_SENTENCE_WORDS}, so it fits a phone",
+                )
+            )
 
 
 def _check_rubric(document, path, rubric, matcher, errors) -> None:

@@ -1,0 +1,182 @@
+"""The unlawful-act check (content/unlawful_acts.yml, trainer/unlawful.py) and how answers are
+read clause by clause (trainer/matching.py): each category in both languages, at a step whose
+own rubric does not list it, and the refusals that name a crime."""
+
+import pytest
+
+from trainer.content_loader import load_content
+from trainer.matching import TextMatcher
+from trainer.scoring import Scorer
+from trainer.unlawful import UnlawfulActCheck
+
+CONTENT = load_content()
+CHECK = UnlawfulActCheck(CONTENT.unlawful_acts, TextMatcher(CONTENT.lexicon))
+
+
+def acts(scenario: str, step: str, text: str):
+    return [act.id for act in CHECK.find(CONTENT.scenario(scenario).steps[step], text)]
+
+
+# (scenario, step, act, English, French): each act where the step's rubric does not name it.
+CATEGORIES = [
+    (
+        "detainee_video",
+        "detainee_needs",
+        "kill_protected",
+        "finish him off, he is a terrorist",
+        "on l'achève, c'est un terroriste",
+    ),
+    (
+        "checkpoint_motorbike",
+        "approach",
+        "force_where_unlawful",
+        "we waste them before they reach us",
+        "on les descend avant qu'ils arrivent",
+    ),
+    (
+        "ngo_convoy",
+        "inspection",
+        "torture_or_beating",
+        "rough him up until he talks",
+        "on le tabasse jusqu'à ce qu'il parle",
+    ),
+    ("detainee_video", "filming", "humiliation", "let them film, it's funny", "laissez filmer, c'est drôle"),
+    (
+        "market_search",
+        "holding_area",
+        "sexual_violence",
+        "the boys can have fun with her",
+        "les gars peuvent s'amuser avec elle",
+    ),
+    (
+        "village_reprisal",
+        "roundup",
+        "pillage",
+        "take their cattle, it's compensation",
+        "on récupère les vaches pour nous",
+    ),
+    (
+        "village_reprisal",
+        "anger",
+        "destroy_essentials",
+        "no mercy, burn the village",
+        "pas de pitié, on brûle le village",
+    ),
+    (
+        "market_search",
+        "cordon",
+        "collective_punishment",
+        "arrest all the men, they all knew",
+        "on arrête tous les hommes, ils savaient tous",
+    ),
+    (
+        "child_captured",
+        "holding",
+        "human_shields",
+        "use the boy as a guide on patrol",
+        "on l'utilise comme guide en patrouille",
+    ),
+    (
+        "shielded_compound",
+        "pinned",
+        "indiscriminate_weapons",
+        "call the mortars on the compound",
+        "on appelle les mortiers sur la concession",
+    ),
+    (
+        "checkpoint_motorbike",
+        "stops",
+        "arbitrary_detention",
+        "keep them here until morning",
+        "on les garde jusqu'au matin",
+    ),
+    (
+        "wounded_and_dead",
+        "wounded_enemy",
+        "abandon_wounded",
+        "take his rifle and leave him there",
+        "on prend son fusil et on le laisse",
+    ),
+    (
+        "market_search",
+        "women_search",
+        "degrading_search",
+        "pull the veil off and a soldier searches her",
+        "on enlève son voile et un soldat la fouille",
+    ),
+    ("no_prisoners_order", "investigation", "cover_up", "say they tried to escape", "on dira qu'ils ont voulu fuir"),
+    (
+        "no_prisoners_order",
+        "radio_order",
+        "obeys_unlawful_order",
+        "roger that, done in five minutes",
+        "bien reçu mon capitaine, on exécute",
+    ),
+    (
+        "market_search",
+        "holding_area",
+        "lets_it_happen",
+        "not my business, look away",
+        "c'est pas mon affaire, je regarde ailleurs",
+    ),
+]
+
+
+@pytest.mark.parametrize("scenario, step, act, english, french", CATEGORIES, ids=[c[2] for c in CATEGORIES])
+def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, english, french):
+    assert act in acts(scenario, step, english), english
+    assert act in acts(scenario, step, french), french
+
+
+@pytest.mark.parametrize(
+    "scenario, step, text",
+    [
+        ("village_reprisal", "anger", "burning it would be collective punishment, I forbid it"),
+        ("village_reprisal", "anger", "bruler le village serait une punition collective, j'interdis"),
+        ("no_prisoners_order", "radio_order", "killing prisoners is murder, I refuse"),
+        ("no_prisoners_order", "radio_order", "tuer des prisonniers c'est un meurtre, je refuse"),
+        ("village_reprisal", "anger", "the men want to burn the village but I stop them and report"),
+        ("village_reprisal", "anger", "les hommes veulent brûler le village mais je leur interdis"),
+        ("wounded_and_dead", "wounded_enemy", "on l'achève pas, il est hors de combat, ce serait un meurtre"),
+        ("checkpoint_motorbike", "approach", "je tire pas sur eux, lampe et on crie"),
+        ("village_reprisal", "roundup", "I report the looting and give everything back"),
+        ("village_reprisal", "anger", "sure, let's burn the village... no. Nobody moves, I report"),
+    ],
+)
+def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
+    assert acts(scenario, step, text) == [], text
+
+
+@pytest.mark.parametrize(
+    "scenario, step, text",
+    [
+        ("village_reprisal", "anger", "no mercy, burn it"),  # the negation is in another clause
+        ("village_reprisal", "burning", "I know it's a war crime but orders are orders, we burn it"),
+        ("village_reprisal", "anger", "je veux brûler le village"),  # the trainee's own wish
+        ("no_prisoners_order", "investigation", "nobody saw anything"),  # a cue that is itself negative
+    ],
+)
+def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
+    assert acts(scenario, step, text), text
+
+
+def test_obeying_counts_only_where_the_order_is_unlawful():
+    # Sending the aid convoy back as ordered is not manifestly unlawful: the step's options say so.
+    assert "obeys_unlawful_order" not in acts("ngo_convoy", "convoy_arrives", "roger, we send it back")
+    assert "obeys_unlawful_order" not in acts("no_prisoners_order", "radio_order", "roger that... no, I refuse")
+
+
+def test_force_is_for_the_grader_to_weigh_where_a_good_option_uses_force():
+    assert acts("drone_gathering", "armed_men_leave", "confirm who they are, then strike them in the bush") == []
+
+
+def test_rubric_concepts_are_not_cancelled_by_a_crime_named_beside_them():
+    result = Scorer(CONTENT).grade("village_reprisal", "anger", "I forbid it, burning the village is a war crime")
+    assert result.red_flags == [] and "forbid_revenge" in result.concepts
+
+
+def test_a_new_scenario_is_protected_without_writing_anything():
+    # Every step of every scenario, the new ones included, gets the acts that apply anywhere.
+    for scenario in CONTENT.scenarios.values():
+        for step in scenario.steps.values():
+            assert {"kill_protected", "torture_or_beating", "cover_up"} <= {a.id for a in CHECK.applicable(step)}
