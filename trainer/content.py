@@ -178,10 +178,8 @@ class Content:
     topics: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # topic -> rule ids
     verdicts: Dict[int, Localized] = field(default_factory=dict)  # grade -> verdict
     labels: Dict[str, Localized] = field(default_factory=dict)  # interface.yml labels
-    requests: Dict[str, "Request"] = field(default_factory=dict)
-    first_contact_rule: Optional[str] = (
-        None  # offered to every new trainee (which law applies in Mali)  # intent -> what a trainee may ask at a decision point
-    )
+    requests: Dict[str, "Request"] = field(default_factory=dict)  # intent -> what a trainee may ask at a decision point
+    first_contact_rule: Optional[str] = None  # offered to every new trainee (which law applies in Mali)
 
     def label(self, name: str, language: str, **values) -> str:
         return localized(self.labels[name], language).format(**values)
