@@ -22,9 +22,23 @@ LAWFUL_TARGETS = frozenset(
     "tyre tyres pneu pneus roue roues wheel wheels engine moteur radiator radiateur".split()
 )
 CONDITIONAL = frozenset("if si s unless".split())
-THIRD_PERSON = frozenset("they he she il ils elle elles".split())  # "they will kill him": what others may do
+# "The militia beat them an hour ago", "they will kill him": what others did or may do, not the
+# trainee's act (an act the trainee lets happen is lets_it_happen's to find).
+THIRD_PARTY = frozenset(
+    """they he she il ils elle elles militia milice sergeant sergent soldier soldiers soldat soldats captain
+    capitaine lieutenant partner partners partenaire partenaires guide men hommes group groupe were was ete who
+    qui""".split()
+)
 # "s'ils tirent sur nous, on riposte": force on condition of an attack is for the grader to weigh.
 HOSTILE_ACTS = (
+    "draws a weapon",
+    "pulls a weapon",
+    "reaches for",
+    "raises his weapon",
+    "aims at",
+    "sort une arme",
+    "leve son arme",
+    "vise",
     "shoot at us",
     "fire at us",
     "fire on us",
@@ -175,6 +189,13 @@ class UnlawfulActCheck:
         return any(self._placements(cue, tokens) for cue in markers)
 
     def _excused(self, act: Act, tokens: Sequence[Token], start: int) -> bool:
+        sentence = tokens[start].sentence
+        subject = {t.word for t in tokens[max(0, start - 3) : start] if t.sentence == sentence}
+        if act.id not in ("cover_up", "obeys_unlawful_order", "lets_it_happen") and subject & THIRD_PARTY:
+            return True
+        return self._force_excused(act, tokens, start)
+
+    def _force_excused(self, act: Act, tokens: Sequence[Token], start: int) -> bool:
         """Force at such a step may still be lawful against fighters who attack, or as a
         condition of an attack ("s'ils tirent sur nous, on riposte"), and "they will kill him" is
         what others may do: the grader weighs those, not this check."""
@@ -183,5 +204,4 @@ class UnlawfulActCheck:
         sentence = tokens[start].sentence
         words: FrozenSet[str] = frozenset(t.word for t in tokens if t.sentence == sentence)
         hostile = any(self._placements(cue, tokens) for cue in self._hostile)
-        subject = {t.word for t in tokens[max(0, start - 3) : start] if t.sentence == sentence}
-        return bool(words & LAWFUL_TARGETS) or (bool(words & CONDITIONAL) and hostile) or bool(subject & THIRD_PERSON)
+        return bool(words & LAWFUL_TARGETS) or (bool(words & CONDITIONAL) and hostile)
