@@ -84,8 +84,8 @@ class ActionStartTraining(Action):
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_not_saved")
             return idle()
-        scenarios = coaching.scenario_buttons(coaching.scenario_order(content, attempts), language)
-        dispatcher.utter_message(response="utter_choose_scenario", buttons=runtime.buttons(scenarios))
+        listed = coaching.scenario_list(content, attempts, language, everything=wanted == coaching.MORE_SCENARIOS)
+        dispatcher.utter_message(response="utter_choose_scenario", buttons=runtime.buttons(listed))
         return idle()
 
 
@@ -115,7 +115,8 @@ class ActionResumeTraining(Action):
 
 def present_decision_point(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Show the decision point the trainee is at; after an unclear answer, ask to rephrase once,
-    then offer the options."""
+    then offer the options. The "Explain" button of the feedback just given is offered again
+    beside the options: widgets show only the last message's buttons."""
     point = decision_point(tracker)
     if point is None:
         return
@@ -123,10 +124,14 @@ def present_decision_point(dispatcher: CollectingDispatcher, tracker: Tracker) -
     if unclear == 1:
         dispatcher.utter_message(response="utter_rephrase")
         return
-    if unclear >= 2:
-        dispatcher.utter_message(response="utter_pick_an_option")
-    prompt = localized(point.step.prompt, language) if unclear < 2 else "…"
-    dispatcher.utter_message(text=prompt, buttons=runtime.buttons(coaching.option_buttons(point.options, language)))
+    explain = [
+        b for m in dispatcher.messages[-1:] for b in m.get("buttons") or [] if b["payload"].startswith("/explain_rule")
+    ]
+    buttons = runtime.buttons(coaching.option_buttons(point.options, language)) + explain
+    if unclear >= 2:  # one bubble: "pick the answer closest to yours" and the options
+        dispatcher.utter_message(response="utter_pick_an_option", buttons=buttons)
+    else:
+        dispatcher.utter_message(text=localized(point.step.prompt, language), buttons=buttons)
 
 
 def scenario_over(dispatcher: CollectingDispatcher, tracker: Tracker, answer: Text) -> Dict[Text, Any]:

@@ -114,9 +114,17 @@ def main() -> None:
 def print_report(result: dict) -> None:
     print(f"part: {result['part']} ({result['answers']} answers)")
     columns = [
-        "kappa", "exact", "sent_to_did_you_mean", "unlawful_answers", "unlawful_graded_1", "unlawful_graded_2_or_3",
-        "unlawful_left_ungraded", "unlawful_sent_to_did_you_mean", "good_answers", "good_graded_0",
-    ]  # fmt: skip
+        "kappa",
+        "exact",
+        "sent_to_did_you_mean",
+        "unlawful_answers",
+        "unlawful_graded_1",
+        "unlawful_graded_2_or_3",
+        "unlawful_left_ungraded",
+        "unlawful_sent_to_did_you_mean",
+        "good_answers",
+        "good_graded_0",
+    ]
     for name in ("grader", "rubric_only"):
         print(f"\n{name}")
         print("  " + "".join(f"{c[:22]:>24}" for c in ["language"] + columns))

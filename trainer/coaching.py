@@ -11,6 +11,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 from trainer.content import Content, Option, Rule, Scenario, Step, localized
 from trainer.engine import best_option
 from trainer.scoring import GradeResult
+from trainer.settings import PASS_MARK
 from trainer.text import fold, words
 
 MAX_RULES_SHOWN = 3
@@ -42,8 +43,24 @@ def option_buttons(options: Sequence[Option], language: str) -> List[Button]:
     return [Button(localized(o.label, language), "choose_option", {"option_id": o.id}) for o in options]
 
 
-def scenario_buttons(scenarios: Sequence[Scenario], language: str) -> List[Button]:
-    return [Button(localized(s.title, language), "start_training", {"scenario": s.id}) for s in scenarios]
+SCENARIOS_SHOWN = 5  # a list that fits a phone screen; the rest behind "More scenarios"
+MORE_SCENARIOS = "more"
+
+
+def scenario_list(content: Content, attempts: Sequence, language: str, everything: bool = False) -> List[Button]:
+    """The scenarios to offer, the recommended one first and marked; five, then "More scenarios"."""
+    ordered = scenario_order(content, attempts)
+    shown = ordered if everything else ordered[:SCENARIOS_SHOWN]
+    buttons = [Button(localized(s.title, language), "start_training", {"scenario": s.id}) for s in shown]
+    if buttons:
+        buttons[0] = Button(
+            content.label("recommended_title", language, title=buttons[0].title), "start_training", buttons[0].entities
+        )
+    if len(shown) < len(ordered):
+        buttons.append(
+            Button(content.label("more_scenarios", language), "start_training", {"scenario": MORE_SCENARIOS})
+        )
+    return buttons
 
 
 # A reply that only picks an option: "2", "option 2", "je prends la 2", "the second one".
@@ -115,8 +132,22 @@ def option_by_reply(options: Sequence[Option], text: str) -> Optional[Option]:
 def option_feedback(content: Content, option: Option, language: str) -> Message:
     """Feedback on an option the trainee picked: its verdict, the content's explanation of that
     choice and the rules it cites."""
-    lines = [localized(content.verdicts[option.grade], language), localized(option.feedback, language)]
+    lines = [f"{_mark(content, option.grade, language)} {localized(option.feedback, language)}"]
     return _with_rules(content, lines, [content.rules[rule_id] for rule_id in option.rules], language)
+
+
+TYPED_SHOWN = 60  # characters of a typed answer shown in the debrief
+
+
+def _quoted(text: str, language: str) -> str:
+    """A typed answer in the debrief, cut with an ellipsis, in the language's quotation marks."""
+    shown = text if len(text) <= TYPED_SHOWN else text[: TYPED_SHOWN - 1].rstrip() + "…"
+    return f"« {shown} »" if language == "fr" else f"“{shown}”"
+
+
+def _mark(content: Content, grade: int, language: str) -> str:
+    """A verdict's mark ("3/3"): its first word."""
+    return localized(content.verdicts[grade], language).split()[0]
 
 
 def typed_feedback(content: Content, step: Step, graded: GradeResult, branch: Option, language: str) -> Message:
@@ -269,14 +300,14 @@ def debrief(
         step = scenario.steps[answer["step"]]
         chosen = step.option(answer["option"]) if answer["option"] else None
         yours = (
-            f"« {answer['text'][:60]} » ({content.label('typed', language)})"
+            f"{_quoted(answer['text'], language)} ({content.label('typed', language)})"
             if answer["text"]
             else localized(chosen.label, language)
             if chosen
             else "?"
         )
         best = localized(best_option(step).label, language)
-        mark = localized(content.verdicts[answer["grade"]], language).split()[0]  # its verdict's sign: ✅ ☑️ ⚠️ ❌
+        mark = _mark(content, answer["grade"], language)
         lines.append(f"{mark} {yours} / {best}")
     strengths, review = _by_principle(content, scenario, graded)
     if strengths:
@@ -289,7 +320,9 @@ def debrief(
         for principle, rule_ids in review.items():
             rules = ", ".join(localized(content.rules[r].short, language) for r in rule_ids)
             lines.append(f"- {localized(content.principles[principle].title, language)}: {rules}")
-    if next_scenario is not None:
+    if score is not None and score < PASS_MARK:
+        lines.append(content.label("try_again", language))
+    elif next_scenario is not None:
         lines.append(content.label("next_scenario", language, title=localized(next_scenario.title, language)))
     return Message("\n\n".join(lines))
 

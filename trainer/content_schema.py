@@ -274,6 +274,9 @@ INTERFACE_LABELS = (
     "request_or_answer",
     "my_answer",
     "first_contact",
+    "try_again",
+    "recommended_title",
+    "more_scenarios",
 )
 
 INTERFACE_FILE = {

@@ -175,9 +175,12 @@ class Grader:
         """Per step, the words an answer to it may use: its own (options, rubric cues, model
         answers, every unlawful act's cues), and those of the answers instructors graded there."""
         acts = {
-            key for act in self.content.unlawful_acts.acts for cues in act.cues.values() for cue in cues
+            key
+            for act in self.content.unlawful_acts.acts
+            for cues in act.cues.values()
+            for cue in cues
             for key in self._keys(cue)
-        }  # fmt: skip
+        }
         vocabulary = {}
         for key, step in self._steps.items():
             texts = [t for option in step.options for t in option.label.values()]

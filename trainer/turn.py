@@ -32,9 +32,17 @@ from trainer.text import words
 # the decision point is shown again; anything else is an answer and is graded (a trainee who
 # writes "I shout stop and light my torch" is answering, not stopping).
 REQUESTS = (
-    "repeat", "greet", "resume_training", "start_training", "hint", "explain_rule", "set_language", "help",
-    "my_progress", "stop_scenario",
-)  # fmt: skip
+    "repeat",
+    "greet",
+    "resume_training",
+    "start_training",
+    "hint",
+    "explain_rule",
+    "set_language",
+    "help",
+    "my_progress",
+    "stop_scenario",
+)
 REQUEST_CONFIDENCE = 0.8
 REQUEST_MAX_WORDS = 5
 # "Stop the scenario" and "pause" are always requests: they name the exercise, not the situation.

@@ -56,7 +56,7 @@ def test_a_french_trainee_plays_a_scenario_with_every_interruption(say, session_
     reply = say("c'est quoi la proportionnalite")
     assert "Règle 14 - Proportionnalité" in reply and "Que faites-vous ?" in reply  # back to the same point
     reply = say("je fais signe avec ma lampe, je crie stop et on reste a couvert")
-    assert "✅ Juste" in reply and "Règle 1" in reply and "Comment les traitez-vous ?" in reply
+    assert "3/3 Juste" in reply and "Règle 1" in reply and "Comment les traitez-vous ?" in reply
     reply = say("in english please")
     assert "continue in English" in reply and "How do you handle them?" in reply
     assert "paused and saved" in say("stop")
@@ -92,7 +92,7 @@ def test_an_english_trainee_answers_unclearly_then_by_number_and_sees_progress(s
     assert "Pick the answer closest to yours" in reply
     position = say.buttons.index('/choose_option{"option_id": "stop_delete_report"}') + 1  # options are shuffled
     reply = say(str(position))
-    assert "✅ Right" in reply and "Common article 3" in reply
+    assert "3/3 Right" in reply and "Common article 3" in reply
     reply = say("give him water and shade and write down his name")
     assert "Debrief - Filming a bound detainee" in reply
     assert "Filming a bound detainee: best 100%" in say("how am i doing")
@@ -113,7 +113,7 @@ def test_a_trainee_back_after_the_session_expired_answers_the_same_decision_poin
     run(agent.tracker_store.save(tracker))
 
     reply = say(str(position))  # answered in a new session, to the decision point still on the trainee's screen
-    assert "✅ Right" in reply and "Common article 3" in reply
+    assert "3/3 Right" in reply and "Common article 3" in reply
     whole = run(agent.tracker_store.retrieve_full_tracker(say.sender))
     assert sum(isinstance(event, SessionStarted) for event in whole.events) == 2
     current_session = run(agent.tracker_store.retrieve(say.sender))  # what Rasa loads per turn

@@ -139,10 +139,14 @@ def test_start_training_lists_scenarios_with_the_recommended_first():
     messages, events = run(ActionStartTraining(), tracker("i want to train", "start_training"))
     assert slots(events)["scenario_state"] == "idle"
     payloads = [b["payload"] for b in messages[0]["buttons"]]
-    first = coaching.scenario_order(runtime.content(), [])[0].id  # never played: the easiest first
+    first = coaching.scenario_order(runtime.content(), [])[0]  # never played: the easiest first
     assert (
-        len(payloads) == len(runtime.content().scenarios) and payloads[0] == f'/start_training{{"scenario": "{first}"}}'
+        payloads[0] == f'/start_training{{"scenario": "{first.id}"}}'
+        and "(recommended)" in messages[0]["buttons"][0]["title"]
     )
+    assert len(payloads) == coaching.SCENARIOS_SHOWN + 1 and payloads[-1] == '/start_training{"scenario": "more"}'
+    messages, _ = run(ActionStartTraining(), tracker("/start_training", "start_training", [("scenario", "more")]))
+    assert len(messages[0]["buttons"]) == len(runtime.content().scenarios)  # every scenario
 
 
 def test_start_training_starts_the_named_scenario():
@@ -191,13 +195,13 @@ def test_the_form_presents_the_decision_point_then_rephrase_then_the_options():
     messages, events = run_form(base, "banana")
     assert [m.get("response") for m in messages] == ["utter_rephrase"] and slots(events)["unclear_count"] == 1.0
     messages, events = run_form({**base, "unclear_count": 1.0}, "banana again", message_id="f2")
-    assert messages[0]["response"] == "utter_pick_an_option" and len(messages[1]["buttons"]) == 3
+    assert messages[0]["response"] == "utter_pick_an_option" and len(messages[0]["buttons"]) == 3 and len(messages) == 1
     assert slots(events) == {"answer": None, "unclear_count": 2.0}
 
 
 def test_one_form_call_gives_the_feedback_then_the_next_decision_point():
     messages, events = run_form(playing_slots(), "torch and shout, we stay in cover, they may be civilians")
-    assert messages[0]["text"].startswith("✅ Right") and "Rule 1" in messages[0]["text"]
+    assert messages[0]["text"].startswith("3/3 Right") and "Rule 1" in messages[0]["text"]
     next_prompt = runtime.content().scenario("checkpoint_motorbike").steps["stops"].prompt["en"]
     assert messages[1]["text"] == next_prompt and messages[1]["buttons"]
     assert slots(events) == {"answer": None, "step_id": "stops"}
@@ -278,7 +282,7 @@ def test_a_typed_answer_is_graded_recorded_then_explained():
     base = playing_slots()
     result, messages = validate_answer("torch and shout, we stay in cover, they may be civilians", base)
     assert result == {"answer": None, "step_id": "stops"}  # hint_used and unclear_count unchanged: not set again
-    assert messages[0]["text"].startswith("✅ Right") and "Rule 1" in messages[0]["text"]
+    assert messages[0]["text"].startswith("3/3 Right") and "Rule 1" in messages[0]["text"]
     assert messages[0]["buttons"][0]["payload"] == '/explain_rule{"rule_id": "cihl-1"}'
     answers = runtime.progress().answers(int(base["attempt_id"]))
     assert (
@@ -322,7 +326,7 @@ def test_a_button_answer_takes_its_branch_and_the_same_message_is_recorded_once(
     result, messages = validate_answer(
         '/choose_option{"option_id": "warning_shot_now"}', base, "choose_option", entities
     )
-    assert result["step_id"] == "casualties" and messages[0]["text"].startswith("⚠️ Risky")
+    assert result["step_id"] == "casualties" and messages[0]["text"].startswith("1/3 Risky")
     again, _ = validate_answer('/choose_option{"option_id": "warning_shot_now"}', base, "choose_option", entities)
     assert again["step_id"] == "casualties"
     assert len(runtime.progress().answers(int(base["attempt_id"]))) == 1
@@ -448,7 +452,7 @@ def test_progress_lists_finished_scenarios():
     grades = steps["approach"].option("escalate").grade + steps["stops"].option("hold_until_morning").grade
     best = f"best {100 * grades / 6:.0f}%"
     assert f"Night checkpoint - a motorbike that will not slow down: {best}" in messages[0]["text"]
-    assert f"Finished 1 of {len(runtime.content().scenarios)} scenarios." in messages[0]["text"]
+    assert f"Scenarios finished: 1 of {len(runtime.content().scenarios)}." in messages[0]["text"]
 
 
 def test_progress_does_not_show_an_abandoned_attempt_as_in_progress():

@@ -25,14 +25,38 @@ def world(database_url):
     people.enrol(trainee.id, people.create_cohort("Alpha", alice.id))
     attempt = store.start_attempt(trainee.id, "checkpoint_motorbike", "approach")
     # Typed, the grader unsure (its guess 2): the trainee picked the warning shot when asked.
-    store.record_answer(attempt.id, AnswerRecord(
-        "approach", 1, "casualties", option_id="warning_shot_now", text="je tire pour les faire freiner",
-        needs_review=True, engine_grade=2, confidence=0.4, message_id="m1"))  # fmt: skip
-    store.record_answer(attempt.id, AnswerRecord(
-        "casualties", 3, "aftermath", option_id="aid_and_report", text="garrot, evacuation, je rends compte",
-        confidence=0.9, message_id="m2"))  # fmt: skip
-    store.record_answer(attempt.id, AnswerRecord(
-        "aftermath", 3, "end_harm_acknowledged", finishes=True, option_id="acknowledge_and_amend", message_id="m3"))  # fmt: skip
+    store.record_answer(
+        attempt.id,
+        AnswerRecord(
+            "approach",
+            1,
+            "casualties",
+            option_id="warning_shot_now",
+            text="je tire pour les faire freiner",
+            needs_review=True,
+            engine_grade=2,
+            confidence=0.4,
+            message_id="m1",
+        ),
+    )
+    store.record_answer(
+        attempt.id,
+        AnswerRecord(
+            "casualties",
+            3,
+            "aftermath",
+            option_id="aid_and_report",
+            text="garrot, evacuation, je rends compte",
+            confidence=0.9,
+            message_id="m2",
+        ),
+    )
+    store.record_answer(
+        attempt.id,
+        AnswerRecord(
+            "aftermath", 3, "end_harm_acknowledged", finishes=True, option_id="acknowledge_and_amend", message_id="m3"
+        ),
+    )
     reports = Reports(db, CONTENT)
     yield {"reviews": Reviews(db, reports), "reports": reports, "alice": alice, "bob": bob, "trainee": trainee}
     db.close()
@@ -42,7 +66,11 @@ def test_the_queue_holds_what_the_trainee_picked_after_did_you_mean_until_a_trai
     reviews, alice = world["reviews"], world["alice"]
     [waiting] = reviews.queue(alice)
     assert (waiting.text, waiting.option_id, waiting.engine_grade, waiting.grade) == (
-        "je tire pour les faire freiner", "warning_shot_now", 2, 1)  # fmt: skip
+        "je tire pour les faire freiner",
+        "warning_shot_now",
+        2,
+        1,
+    )
     reviews.review(alice, waiting.id, 0)
     assert reviews.queue(alice) == []
 

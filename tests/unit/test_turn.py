@@ -85,7 +85,11 @@ def test_an_unsure_grade_asks_which_option_then_stores_the_pick_with_the_text_fo
     record = picked.record
     assert picked.kind is turn.Kind.ANSWER and picked.pending is None
     assert (record.option_id, record.text, record.needs_review, record.engine_grade) == (
-        "warning_shot_now", "je les préviens de loin", True, 2)  # fmt: skip
+        "warning_shot_now",
+        "je les préviens de loin",
+        True,
+        2,
+    )
     assert record.grade == CONTENT.scenario("checkpoint_motorbike").steps["approach"].option("warning_shot_now").grade
 
     none = turn.read(
