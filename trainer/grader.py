@@ -5,10 +5,12 @@ Three readings of the answer are combined:
 1. the step's rubric (trainer/scoring.py): the concepts said and missed, red flags, cautions -
    what the feedback explains;
 2. the unlawful-act check (trainer/unlawful.py), at every step: an answer that does, orders,
-   obeys, permits or covers up an unlawful act is graded 0, whatever else it says;
+   obeys, permits or covers up an unlawful act is graded 0, whatever else it says - unless the
+   examples read it as likely lawful, when it is unsure instead;
 3. graded examples: how close the answer comes, in meaning (sentence embeddings, any language)
    and in spelling (character n-grams, slang and typos), to answers instructors graded at this
-   step (content/graded_answers.jsonl, and the trainers' own reviews) and to the step's options.
+   step (content/graded_answers.jsonl, where trainers' reviews are added with `python -m trainer
+   review export`) and to the step's options.
 
 A small model weighs these readings (trained on the examples, each writer's answers read with
 the other writers' examples only, so that it learns to grade answers it has not seen). When it
@@ -49,7 +51,10 @@ NEIGHBOUR_TEMPERATURE = 0.05
 # grade with this chance of being unlawful (or the reverse) is unsure too. Chosen on the
 # development part, by leave-one-writer-out cross-validation (benchmarks/README.md).
 CONFIDENT = 0.55
-UNLAWFUL_DOUBT = 0.05
+UNLAWFUL_DOUBT = 0.03
+# An answer where the unlawful-act check found an act is graded 0, unless the graded examples
+# give it at least this chance of being lawful: then it is unsure (same choice as above).
+LAWFUL_DESPITE_CUES = 0.3
 DEFAULT_EXAMPLES = GRADED_ANSWERS
 # The fitted grader depends on these modules too: a change to any of them fits it again.
 _CODE = ("grader.py", "unlawful.py", "matching.py", "scoring.py", "embedding.py", "text.py")
@@ -295,12 +300,20 @@ class Grader:
     def _decide(self, reading: "_Reading", bank: Bank, vector) -> GradeResult:
         result = reading.rubric
         result.acts = list(reading.acts)
-        if reading.acts:
-            result.grade, result.confidence = 0, 1.0
-            return result
         if self.model is None:  # too few examples to weigh: the rubric alone, as before
+            if reading.acts:
+                result.grade, result.confidence = 0, 1.0
             return result
         probabilities = self.model.probabilities(reading.features)
+        if reading.acts:
+            result.grade, result.confidence = 0, 1.0
+            result.probabilities = [round(float(p), 4) for p in probabilities]
+            # An act's words in an answer the graded examples read as clearly lawful ("I report
+            # the beating, all of it"): ask which option was meant rather than call it a crime.
+            if probabilities[2] + probabilities[3] >= LAWFUL_DESPITE_CUES:
+                result.unsure = True
+                result.closest = _closest_options(bank, vector, probabilities)
+            return result
         best = int(numpy.argmax(probabilities))
         result.confidence = float(probabilities[best])
         result.probabilities = [round(float(p), 4) for p in probabilities]

@@ -51,6 +51,7 @@ HOSTILE_ACTS = (
     "nous attaquent",
     "attaque",
     "attack",
+    "grenade",
 )
 
 
@@ -172,16 +173,34 @@ class UnlawfulActCheck:
     ) -> bool:
         if self.matcher.negated(tokens, start, end, negatable):
             return True
-        markers = self._cancelling + (self._accountability if reporting_cancels else ())
-        # "nobody saw anything", "no report": the cue's own words are the act, only words before it cancel it
-        return self._marker_before(
-            markers, tokens, start, end if negatable else start - 1, same="clause", window=NEGATION_WINDOW + 2
+        # The cue's own words are the act, not its cancelling: "no report", "nobody saw anything",
+        # and "arrest" (French "arreter" also means stop) in "arrest all the men". Words between
+        # them may cancel it: "the video must be taken down online".
+        window = NEGATION_WINDOW + 2
+        if self._marker_before(self._cancelling, tokens, start, end if negatable else start - 1, "clause", window):
+            return True
+        # Reporting counts in the whole sentence, on either side: "report to the captain, we fired
+        # on civilians", "the slap and the theft, I report them".
+        return reporting_cancels and (
+            self._marker_before(self._accountability, tokens, start, start - 1, "sentence", window)
+            or self._marker_after(self._accountability, tokens, end, "clause", window)
         )
 
     def _marker_before(self, markers, tokens: Sequence[Token], start: int, end: int, same: str, window: int) -> bool:
         for cue in markers:
             for s, _ in self._placements(cue, tokens):
-                if start - window <= s <= end and getattr(tokens[s], same) == getattr(tokens[start], same):
+                if (
+                    s != start
+                    and start - window <= s <= end
+                    and getattr(tokens[s], same) == getattr(tokens[start], same)
+                ):
+                    return True
+        return False
+
+    def _marker_after(self, markers, tokens: Sequence[Token], end: int, same: str, window: int) -> bool:
+        for cue in markers:
+            for s, _ in self._placements(cue, tokens):
+                if end < s <= end + window and getattr(tokens[s], same) == getattr(tokens[end], same):
                     return True
         return False
 
