@@ -15,9 +15,10 @@ from trainer.content import Content, localized
 from trainer.db import Database
 from trainer.models import Answer, AnswerReview, Attempt, Cohort, Trainee, as_utc
 from trainer.progress import score
-from trainer.settings import GRADE_MAX
+from trainer.settings import GRADE_MAX, PASS_MARK
 
 WEAK_MASTERY = 60.0  # percent; below this a principle is flagged for the cohort
+MIN_ANSWERS_TO_JUDGE = 5  # graded answers a principle needs before the group is called weak in it
 MAX_TYPED_EXAMPLES = 3
 
 
@@ -70,7 +71,18 @@ class AttemptRow:
 
     @property
     def hints_used(self) -> int:
-        return sum(answer.hint_used for answer in self.answers)
+        """Decision points where a hint was used: a hint, then an unclear answer and a graded one,
+        is one hint, not two."""
+        return len({answer.step_id for answer in self.answers if answer.hint_used})
+
+    @property
+    def graded_answers(self) -> int:
+        return sum(answer.grade is not None for answer in self.answers)
+
+    @property
+    def ungraded_messages(self) -> int:
+        """Messages kept at a decision point that were not answers ("who won the match")."""
+        return len(self.answers) - self.graded_answers
 
     @property
     def duration_seconds(self) -> Optional[int]:
@@ -215,7 +227,7 @@ class Reports:
     # Views ------------------------------------------------------------------------------------
 
     def overview(self, trainer: Trainer, filters: Filters = Filters()) -> dict:
-        """Trainees by scenarios: best score, attempts, completed; last activity."""
+        """Trainees by scenarios: best score, passed or not, attempts, completed; last activity."""
         attempts = self.attempts(trainer, filters)
         played = {attempt.scenario_id for attempt in attempts}
         scenarios = [s for s in self.content.scenarios.values() if s.id in played]
@@ -238,6 +250,7 @@ class Reports:
             if attempt.status == "completed":
                 cell["completed"] = True
                 cell["best"] = max(cell["best"] or 0.0, attempt.score or 0.0)
+                cell["passed"] = cell["best"] >= PASS_MARK
         rows = sorted(trainees.values(), key=lambda r: r["last_activity"], reverse=True)
         return {"scenarios": scenarios, "trainees": rows}
 
@@ -256,8 +269,10 @@ class Reports:
         for (_, principle), values in grades.items():
             cohort_grades[principle].extend(values)
         average = {p: _percent(values) for p, values in cohort_grades.items()}
-        ranked = sorted(average, key=average.__getitem__)
-        weakest = {p for p in ranked[:2] if average[p] < 100.0} | {p for p in ranked if average[p] < WEAK_MASTERY}
+        counts = {p: len(values) for p, values in cohort_grades.items()}
+        # A principle is called weak only on enough answers: one wrong answer is not a weakness.
+        judged = [p for p in sorted(average, key=average.__getitem__) if counts[p] >= MIN_ANSWERS_TO_JUDGE]
+        weakest = {p for p in judged[:2] if average[p] < 100.0} | {p for p in judged if average[p] < WEAK_MASTERY}
         rows = [
             {
                 "id": trainee_id,
@@ -265,10 +280,13 @@ class Reports:
                 "mastery": {
                     p.id: _percent(grades[(trainee_id, p.id)]) for p in principles if grades.get((trainee_id, p.id))
                 },
+                "answers": {
+                    p.id: len(grades[(trainee_id, p.id)]) for p in principles if grades.get((trainee_id, p.id))
+                },
             }
             for trainee_id, name in sorted(names.items(), key=lambda item: item[1].lower())
         ]
-        return {"principles": principles, "trainees": rows, "average": average, "weakest": weakest}
+        return {"principles": principles, "trainees": rows, "average": average, "counts": counts, "weakest": weakest}
 
     def most_missed(
         self, trainer: Trainer, filters: Filters = Filters(), language: str = "en", limit: int = 10
@@ -379,6 +397,8 @@ class Reports:
             "started_at": attempt.started_at,
             "duration_seconds": attempt.duration_seconds,
             "hints_used": attempt.hints_used,
+            "graded_answers": attempt.graded_answers,
+            "ungraded_messages": attempt.ungraded_messages,
             "ending": ending and localized(ending.title, language),
             "turns": turns,
         }

@@ -3,9 +3,11 @@ dashboard under /trainer (trainer/dashboard.py)."""
 
 import gzip
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 
@@ -50,6 +52,18 @@ def page_language(request: Request) -> str:
     return settings.DEFAULT_LANGUAGE
 
 
+def language_chosen(request: Request) -> bool:
+    """Whether the page language is the trainee's choice (a link or the remembered cookie) rather
+    than the browser's guess: the assistant then does not ask for it again."""
+    return request.args.get("lang") in settings.LANGUAGES or request.cookies.get("lang") in settings.LANGUAGES
+
+
+def local_time(moment: datetime, language: str) -> str:
+    """A date and time as the trainer reads them: "4 Dec 2026, 14:05", "4 déc. 2026, 14:05"
+    (never 12/04, which reads as April in Mali)."""
+    return format_datetime(moment, "d MMM y, HH:mm", locale=language)
+
+
 def rasa_socket_url(request: Request) -> str:
     """Where the widget finds Rasa's socket.io channel: RASA_PUBLIC_URL when the deployment puts
     Rasa behind a proxy, else the same host as this page on RASA_PORT."""
@@ -63,6 +77,7 @@ def rasa_socket_url(request: Request) -> str:
 def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None) -> Sanic:
     app = Sanic(name)
     templates = Environment(loader=FileSystemLoader(WEB_ROOT / "templates"), autoescape=select_autoescape())
+    templates.filters["when"] = local_time
     bundle_path = widget_bundle or WIDGET_BUNDLE
     if not bundle_path.is_file():
         raise SystemExit(f"the chat widget is missing ({bundle_path}); run scripts/bootstrap.sh")
@@ -72,7 +87,12 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
     @app.get("/")
     async def trainee_page(request: Request):
         language = page_language(request)
-        config = {"language": language, "socketUrl": rasa_socket_url(request), **WIDGET_TEXTS[language]}
+        config = {
+            "language": language,
+            "languageChosen": language_chosen(request),
+            "socketUrl": rasa_socket_url(request),
+            **WIDGET_TEXTS[language],
+        }
         html = templates.get_template("index.html").render(lang=language, config=config)
         page = response.html(html, headers={"Cache-Control": "no-store"})
         if request.args.get("lang") in settings.LANGUAGES:
@@ -96,6 +116,11 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
     app.static("/static/app.js", str(WEB_ROOT / "static" / "app.js"))
     app.static("/static/page.css", str(WEB_ROOT / "static" / "page.css"))
     app.static("/static/trainer.css", str(WEB_ROOT / "static" / "trainer.css"))
+    app.static("/favicon.svg", str(WEB_ROOT / "static" / "favicon.svg"), content_type="image/svg+xml")
+
+    @app.get("/favicon.ico")
+    async def favicon(request: Request):  # browsers ask for it whatever the page says
+        return response.redirect("/favicon.svg", status=301)
 
     db = Database()  # DATABASE_URL; migrates the schema on first use
     reports = Reports(db, load_content())

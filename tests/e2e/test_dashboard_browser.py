@@ -86,9 +86,13 @@ def test_a_trainer_follows_a_trainee_from_overview_to_transcript_and_csv(web_url
         page = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True).new_page()
         sign_in(page, web_url, "instructor_a", "password-of-a")
         row = page.locator("tr", has_text=TRAINEE)
-        assert "100%" in row.inner_text()
+        assert "100%" in row.inner_text() and "passed" in row.inner_text()
+        assert re.search(r"\b\d{1,2} [A-Z][a-z]{2} 20\d\d, \d\d:\d\d\b", row.inner_text())  # "4 Dec 2026, 14:05"
         page.screenshot(path=SCREENSHOTS / "10-dashboard-overview-390px.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls, not the page
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.screenshot(path=SCREENSHOTS / "13-dashboard-overview-1280px.png", full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
 
         page.click("text=Competencies")
         matrix_row = page.locator("tr", has_text=TRAINEE).inner_text()
