@@ -157,6 +157,8 @@ async def answer_request(name: Text, dispatcher: CollectingDispatcher, tracker: 
     result: Dict[Text, Any] = {"answer": None, "unclear_count": 0.0}
     if name == "help":
         dispatcher.utter_message(response="utter_help")
+    if name == "repeat":  # the feedback before the point, which the form then shows again
+        runtime.say_again(dispatcher, runtime.previous_turn(tracker)[:-1])
     action = {
         "hint": ActionGiveHint,
         "explain_rule": ActionExplainRule,

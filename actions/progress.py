@@ -25,4 +25,6 @@ class ActionShowProgress(Action):
             dispatcher.utter_message(response="utter_not_saved")
             return []
         dispatcher.utter_message(text=coaching.progress(runtime.content(), attempts, runtime.language(tracker)).text)
+        if tracker.get_slot("scenario_state") != "playing":  # in a scenario the decision point follows
+            dispatcher.utter_message(response="utter_menu")
         return []

@@ -85,3 +85,18 @@ def buttons(items: Sequence[Button]) -> List[Dict[Text, Text]]:
 
 def say(dispatcher: CollectingDispatcher, message: Message) -> None:
     dispatcher.utter_message(text=message.text, buttons=buttons(message.buttons))
+
+
+def previous_turn(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The assistant's messages answering the trainee's message before this one, as Rasa keeps
+    them: "repeat" shows them again after a reload or a dropped connection lost them."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return []
+    start, end = users[-2], users[-1]
+    return [event for event in tracker.events[start:end] if event.get("event") == "bot" and event.get("text")]
+
+
+def say_again(dispatcher: CollectingDispatcher, messages: Sequence[Dict[Text, Any]]) -> None:
+    for message in messages:
+        dispatcher.utter_message(text=message["text"], buttons=(message.get("data") or {}).get("buttons") or [])

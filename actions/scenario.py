@@ -90,7 +90,8 @@ class ActionStartTraining(Action):
 
 
 class ActionResumeTraining(Action):
-    """Continue exactly where the trainee stopped, or show the menu when nothing is unfinished."""
+    """Continue exactly where the trainee stopped. When nothing is unfinished, "repeat" says the
+    last turn again (the debrief, say) and anything else shows the menu."""
 
     def name(self) -> Text:
         return "action_resume_training"
@@ -105,7 +106,12 @@ class ActionResumeTraining(Action):
             dispatcher.utter_message(response="utter_not_saved")
             return idle()
         if attempt is None:
-            dispatcher.utter_message(response="utter_menu")
+            asked = (tracker.latest_message.get("intent") or {}).get("name")
+            said = runtime.previous_turn(tracker) if asked == "repeat" else []
+            if said:  # e.g. the debrief and its buttons, lost to a reload
+                runtime.say_again(dispatcher, said)
+            else:
+                dispatcher.utter_message(response="utter_menu")
             return idle()
         language = runtime.language(tracker)
         title = localized(runtime.content().scenario(attempt.scenario_id).title, language)

@@ -3,7 +3,7 @@
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -23,7 +23,8 @@ LANGUAGE_BUTTONS = [
 
 
 class ActionWelcome(Action):
-    """Greets: a new trainee chooses a language; a returning one may continue where they stopped."""
+    """Greets: a new trainee chooses a language, unless the page already chose it (`?lang=`);
+    a returning one may continue where they stopped."""
 
     def name(self) -> Text:
         return "action_welcome"
@@ -41,6 +42,8 @@ class ActionWelcome(Action):
             return []
         if not trainee.display_name:
             dispatcher.utter_message(response="utter_greet")
+            if _language_chosen_on_the_page(tracker):  # asking again would be a wasted turn
+                return [SlotSet("profile", "new"), FollowupAction("onboarding_form")]
             dispatcher.utter_message(response="utter_welcome_new", buttons=LANGUAGE_BUTTONS)
             return [SlotSet("profile", "new")]
         dispatcher.utter_message(response="utter_welcome_back", name=trainee.display_name)
@@ -50,6 +53,13 @@ class ActionWelcome(Action):
         else:
             dispatcher.utter_message(response="utter_menu")
         return [SlotSet("profile", "complete")]
+
+
+def _language_chosen_on_the_page(tracker: Tracker) -> bool:
+    """The web page says so when its language came from the trainee (a `?lang=` link or the
+    language links), not from the browser's guess."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return bool(metadata.get("language_chosen")) and tracker.get_slot("language") == metadata.get("language")
 
 
 class ValidateOnboardingForm(FormValidationAction):

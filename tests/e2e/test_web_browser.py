@@ -1,6 +1,7 @@
 """The trainee page in headless Chromium (Debian's), played like a trainee on a phone.
 Screenshots go to var/test-results/screenshots/."""
 
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -15,7 +16,14 @@ def page(web_url):
         page = context.new_page()
         page.requests = []
         page.on("request", lambda request: page.requests.append(request.url))
+        page.replies = []  # when each of Rasa's replies reached the page (time.monotonic())
+        page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: on_frame(page, frame)))
         yield page
+
+
+def on_frame(page, frame):
+    if "bot_uttered" in str(frame):
+        page.replies.append(time.monotonic())
 
 
 def wait_for_text(page, text, timeout=60_000):
@@ -36,11 +44,10 @@ def type_answer(page, text):
 
 
 def test_a_trainee_plays_in_the_browser_and_continues_after_a_reload(page, web_url):
-    page.goto(f"{web_url}/?lang=en")
-    wait_for_text(page, "Choose your language")
-    page.screenshot(path=SCREENSHOTS / "01-welcome-390px.png")
-    tap(page, "English")
+    page.goto(f"{web_url}/?lang=en")  # a link that names the language: it is not asked again
     wait_for_text(page, "What is your name or call sign?")
+    assert "Choose your language" not in page.inner_text("body")
+    page.screenshot(path=SCREENSHOTS / "01-welcome-390px.png")
     type_answer(page, "Pte Keita")
     wait_for_text(page, "enrolment code")
     tap(page, "No code")
@@ -52,14 +59,20 @@ def test_a_trainee_plays_in_the_browser_and_continues_after_a_reload(page, web_u
     page.screenshot(path=SCREENSHOTS / "02-decision-point.png")
 
     tap(page, "Fire a warning shot at once")
-    wait_for_text(page, "Risky: a key precaution is missing")
-    wait_for_text(page, "Rule 15 (Constant care to spare civilians)")
-    wait_for_text(page, "The passenger, a young woman, was hit")
+    wait_for_text(page, "The passenger, a young woman, was hit")  # the next decision point...
+    page.locator(".rw-reply", has_text="Explain").last.wait_for()  # ...with the Explain button
+    shown_after = time.monotonic() - page.replies[-1]
+    assert shown_after < 2.0, f"the turn took {shown_after:.1f} s to appear after Rasa's last reply"
+    assert "1/3 Risky" in page.inner_text("body")
+    assert "Rule 15 (Constant care to spare civilians)" in page.inner_text("body")
     page.screenshot(path=SCREENSHOTS / "03-feedback-with-rule.png")
 
     type_answer(page, "first aid, stop the bleeding with a tourniquet, call medevac and report to my commander")
-    wait_for_text(page, "Right: lawful and protective")
+    wait_for_text(page, "3/3 Right")
+    page.reload()  # mid-turn: the page is reloaded as soon as the feedback shows
     wait_for_text(page, "What do you advise?")
+    page.locator(".rw-reply", has_text="Explain").last.wait_for()
+    assert "3/3 Right" in page.inner_text("body")
     page.screenshot(path=SCREENSHOTS / "04-typed-answer-graded.png")
 
     page.context.set_offline(True)  # the connection drops...

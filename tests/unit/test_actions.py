@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
@@ -99,6 +99,19 @@ def test_welcome_a_new_trainee_offers_the_languages():
     assert events == [SlotSet("profile", "new")]
 
 
+def test_welcome_a_new_trainee_whose_page_chose_the_language_asks_the_name_at_once():
+    chosen = tracker("hello", slots={"language": "fr"})
+    chosen.latest_message["metadata"] = {"language": "fr", "language_chosen": True}
+    messages, events = run(ActionWelcome(), chosen)
+    assert [m["response"] for m in messages] == ["utter_greet"]
+    assert events == [SlotSet("profile", "new"), FollowupAction("onboarding_form")]
+
+    guessed = tracker("hello", slots={"language": "fr"})  # the browser's guess: still asked
+    guessed.latest_message["metadata"] = {"language": "fr", "language_chosen": False}
+    messages, _ = run(ActionWelcome(), guessed)
+    assert [m["response"] for m in messages] == ["utter_greet", "utter_welcome_new"]
+
+
 def test_welcome_back_offers_to_continue_an_unfinished_scenario():
     trainee = runtime.trainees().trainee_for("rest", "t1")
     runtime.trainees().update_trainee(trainee.id, display_name="Awa")
@@ -172,10 +185,11 @@ def test_the_form_opened_on_an_unknown_scenario_lists_them_and_closes():
     assert slots(events)["answer"] == "done" and slots(events)["scenario_state"] == "idle"
 
 
-def run_form(slots_, answer=None, intent="nlu_fallback", message_id="f1"):
+def run_form(slots_, answer=None, intent="nlu_fallback", message_id="f1", earlier=()):
     """ValidateScenarioForm.run as Rasa's form calls it: the message just typed is the `answer`
     slot set after the form's action; on activation nothing is set."""
     events = [
+        *earlier,
         {"event": "user", "input_channel": "rest", "parse_data": {"intent": {"name": intent}}},
         {"event": "action", "name": "scenario_form"},
     ]
@@ -211,6 +225,30 @@ def test_a_request_at_a_decision_point_is_answered_then_the_point_shown_again():
     messages, events = run_form(playing_slots(), "hint", intent="hint")
     assert messages[0]["response"] == "utter_hint" and "motorbike with two riders" in messages[1]["text"]
     assert slots(events)["hint_used"] is True and slots(events)["answer"] is None
+
+
+def lost_turn(*messages):
+    """A turn Rasa sent that never reached the screen: the trainee's message, then the replies."""
+    said = [{"event": "bot", "text": text, "data": {"buttons": buttons}} for text, buttons in messages]
+    return [{"event": "user", "text": "before"}, *said]
+
+
+def test_repeat_at_a_decision_point_says_the_feedback_again_before_the_point():
+    explain = [{"title": "Explain Rule 15", "payload": "/explain_rule"}]
+    earlier = lost_turn(("Risky: a key precaution is missing", explain), ("What do you do now?", []))
+    messages, events = run_form(playing_slots(), "repeat", intent="repeat", earlier=earlier)
+    assert messages[0] == {**messages[0], "text": "Risky: a key precaution is missing", "buttons": explain}
+    assert "What do you do now?" not in str(messages)  # the form shows the point itself
+    assert slots(events)["answer"] is None
+
+
+def test_repeat_after_a_scenario_says_the_debrief_again_with_its_buttons():
+    menu = [{"title": "Train", "payload": "/start_training"}]
+    earlier = lost_turn(("Debrief - Night checkpoint", []), ("What next?", menu))
+    events = [*earlier, {"event": "user", "text": "repeat", "parse_data": {"intent": {"name": "repeat"}}}]
+    messages, result = run(ActionResumeTraining(), tracker("repeat", "repeat", events=events))
+    assert [m["text"] for m in messages] == ["Debrief - Night checkpoint", "What next?"]
+    assert messages[1]["buttons"] == menu and slots(result)["scenario_state"] == "idle"
 
 
 def test_the_last_answer_ends_the_form_with_the_debrief_and_what_next():
@@ -453,6 +491,9 @@ def test_progress_lists_finished_scenarios():
     best = f"best {100 * grades / 6:.0f}%"
     assert f"Night checkpoint - a motorbike that will not slow down: {best}" in messages[0]["text"]
     assert f"Scenarios finished: 1 of {len(runtime.content().scenarios)}." in messages[0]["text"]
+    assert messages[1]["response"] == "utter_menu"  # outside a scenario the progress ends with what next
+    messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress", slots=base))
+    assert len(messages) == 1  # in a scenario the decision point follows instead
 
 
 def test_progress_does_not_show_an_abandoned_attempt_as_in_progress():

@@ -6,16 +6,18 @@
       socketUrl: config.socketUrl,
       socketPath: "/socket.io/",
       initPayload: "/greet",
-      customData: { language: config.language }, // Rasa receives it as message metadata
+      // Rasa receives these as message metadata; a chosen language is not asked again.
+      customData: { language: config.language, language_chosen: config.languageChosen },
       embedded: true,
       showFullScreenButton: false,
       showMessageDate: false,
       params: { storage: "local" }, // the conversation survives a reload of the page
-      // The widget waits 30 ms a character (up to 3 s) before showing each message, so a turn
-      // took 10 s to appear and a reload meanwhile lost what was still waiting. A short pause
-      // is enough to read the messages in order.
+      // The widget's default waits 30 ms a character (up to 3 s) before showing each message:
+      // a turn took 10 s to appear, and a reload meanwhile lost what was still waiting (the
+      // widget saves a message only once shown). Show each message as it arrives; "repeat"
+      // says a turn again if a reload came before Rasa had answered.
       customMessageDelay: function () {
-        return 250;
+        return 0;
       },
       title: config.title,
       subtitle: config.subtitle,
