@@ -11,18 +11,13 @@ of it. Writes benchmarks/results/web_page.json.
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness.browser import CHROMIUM_ARGS  # noqa: E402  (the flags the tests' Chromium needs too)
 
 
 def measure(browser, url: str, wait_for_bot: bool) -> dict:

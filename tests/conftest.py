@@ -10,6 +10,7 @@ import pytest
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 
 from harness.processes import start_action_server, start_rasa_server, start_web_server, trained_model  # noqa: E402
+from trainer.db import Database  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
@@ -38,6 +39,14 @@ def server_logs(tmp_path_factory) -> Path:
 def session_database_url(tmp_path_factory) -> str:
     """The progress database the session's action server writes to (never var/db/)."""
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'progress.db'}"
+
+
+@pytest.fixture(scope="module")
+def db(session_database_url):
+    """The session's progress database, opened for one test module."""
+    db = Database(session_database_url)
+    yield db
+    db.close()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ from sqlalchemy import update
 from harness.browser import SCREENSHOTS, chromium
 from trainer.accounts import AccountStore
 from trainer.content_loader import load_content
-from trainer.db import Database
 from trainer.identities import Trainees
 from trainer.models import TrainerSession, utcnow
 from trainer.reports import Reports
@@ -23,13 +22,6 @@ SCENARIO = load_content().scenario("checkpoint_motorbike")
 TRAINEE = "Sgt Dashboard"
 SCRIPTED_NAME = "<img src=x onerror=window.pwned=1>"
 SCRIPTED_ANSWER = "<script>window.pwned=2</script><b onmouseover=window.pwned=3>{}</b>"
-
-
-@pytest.fixture(scope="module")
-def db(session_database_url):
-    db = Database(session_database_url)
-    yield db
-    db.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 import pytest
 
 from harness.browser import SCREENSHOTS, chromium
+from tests.integration.test_rest_channel import CONTENT, unsure_answer
 
 
 @pytest.fixture
@@ -86,6 +87,8 @@ def test_a_trainee_plays_in_the_browser_and_continues_after_a_reload(page, web_u
     type_answer(page, "acknowledge and apologise to the family, investigate, pay compensation and change the procedure")
     wait_for_text(page, "Debrief - Night checkpoint - a motorbike that will not slow down")
     page.screenshot(path=SCREENSHOTS / "05-after-reload-debrief.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=SCREENSHOTS / "05-debrief-1280px.png")
 
     outside = [url for url in page.requests if urlparse(url).hostname not in ("127.0.0.1", "localhost")]
     assert outside == [], f"the page fetched from outside the deployment: {outside}"
@@ -111,3 +114,25 @@ def test_the_page_is_french_for_a_french_browser_and_keyboard_usable(page, web_u
     chat = page.locator(".rw-conversation-container").bounding_box()
     assert chat["width"] <= 48 * 16 + 1 and chat["x"] > 200 and chat["height"] > 600, chat  # centred, tall
     page.screenshot(path=SCREENSHOTS / "07-french-page-desktop.png")
+
+
+def test_did_you_mean_in_the_browser(page, web_url):
+    scenario = CONTENT.scenario("checkpoint_motorbike")
+    step = scenario.steps[scenario.start]
+    text = unsure_answer(scenario, step)
+    page.goto(f"{web_url}/?lang=en")
+    wait_for_text(page, "What is your name or call sign?")
+    type_answer(page, "Cpl Diarra")
+    wait_for_text(page, "enrolment code")
+    tap(page, "No code")
+    wait_for_text(page, "What would you like to do?")
+    tap(page, "Train")
+    wait_for_text(page, "Choose a scenario")
+    tap(page, scenario.title["en"])
+    wait_for_text(page, step.prompt["en"])
+    type_answer(page, text)
+    wait_for_text(page, CONTENT.label("did_you_mean", "en"))
+    page.screenshot(path=SCREENSHOTS / "08-did-you-mean-390px.png")
+    closest = [o for o in step.options if page.locator(".rw-reply", has_text=o.label["en"]).count()]
+    tap(page, closest[0].label["en"])
+    wait_for_text(page, closest[0].feedback["en"][:60])

@@ -12,7 +12,6 @@ from twilio.request_validator import RequestValidator
 from harness.processes import start_rasa_server
 from harness.telegram_standin import BOT, TelegramStandIn
 from trainer.content_loader import load_content
-from trainer.db import Database
 from trainer.engine import shown_options
 from trainer.identities import Trainees
 from trainer.progress import ProgressStore
@@ -46,13 +45,6 @@ def messaging_url(test_model, action_server_url, server_logs, tmp_path_factory, 
     server, url = start_rasa_server(test_model, action_server_url, server_logs, tracker_db, env=env)
     yield url
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def db(session_database_url):
-    db = Database(session_database_url)
-    yield db
-    db.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ nothing; a dead or silent action server and the admission limits get a short, cl
 import socket
 import time
 import uuid
+from collections import Counter
 
 import pytest
 import requests
@@ -13,6 +14,7 @@ from harness.processes import free_port, start_action_server, start_rasa_server
 from rasa_plugins.admission import FULL, TOO_FAST
 from trainer.content_loader import load_content
 from trainer.db import Database
+from trainer.grader import load_grader
 from trainer.identities import Trainees
 from trainer.progress import ProgressStore
 
@@ -43,12 +45,22 @@ def set_up(url, sender, language):
         send(url, sender, "/deny")
 
 
-def play(url, sender, scenario, language, typed):
+def best_option_position(replies, step, language):
+    """Where the grade-3 option's button stands under the decision point's prompt (1-based)."""
+    [shown] = [reply for reply in replies if step.prompt[language] in (reply.get("text") or "")]
+    payloads = [button["payload"] for button in shown.get("buttons") or []]
+    best = max(step.options, key=lambda o: o.grade)
+    return next(i for i, payload in enumerate(payloads, 1) if f'"{best.id}"' in payload)
+
+
+def play(url, sender, scenario, language, typed, positions=None):
     replies = send(url, sender, f'/start_training{{"scenario": "{scenario.id}"}}')
     node, turn = scenario.start, 0
     for turn in range(MAX_TURNS):
         step = scenario.steps[node]
         assert joined(replies).count(step.prompt[language]) == 1, (scenario.id, node, joined(replies))  # shown once
+        if positions is not None:
+            positions.append(best_option_position(replies, step, language))
         if typed:
             message = step.rubric.model_answer[language]
             option = max(step.options, key=lambda o: o.grade)
@@ -76,11 +88,14 @@ def play(url, sender, scenario, language, typed):
 @pytest.mark.parametrize("typed", [False, True], ids=["buttons", "typed"])
 def test_every_scenario_can_be_played_to_an_ending(rasa_url, language, typed):
     debrief = {"en": "Debrief - ", "fr": "Bilan - "}[language]
+    positions: list = []  # of the best option at each decision point shown
     for scenario in CONTENT.scenarios.values():
         sender = f"rest-{uuid.uuid4()}"
         set_up(rasa_url, sender, language)
-        final = play(rasa_url, sender, scenario, language, typed)
+        final = play(rasa_url, sender, scenario, language, typed, positions)
         assert debrief + scenario.title[language] in final
+    counts = Counter(positions)  # no position gives the best answer away
+    assert len(counts) > 1 and max(counts.values()) < 0.6 * len(positions), counts
 
 
 def test_killing_the_action_server_between_two_answers_loses_nothing(test_model, server_logs, tmp_path, database_url):
@@ -186,3 +201,40 @@ def test_a_silent_action_server_gets_an_apology_and_the_limits_a_clear_refusal(t
             assert "took more than 2 s" in rasa.output()
         finally:
             rasa.stop()
+
+
+def unsure_answer(scenario, step):
+    """A typed answer the grader (the one the server loads) is unsure of: options said together,
+    hedged, half said. Found, not hard-coded: the grader learns as the examples grow."""
+    grader = load_grader(CONTENT)
+    labels = [option.label["en"].lower() for option in step.options]
+    candidates = [f"{a} or maybe {b}" for a in labels for b in labels if a != b]
+    candidates += [f"not sure, {label}?" for label in labels] + [f"{label} i guess" for label in labels]
+    for text in candidates:
+        graded = grader.grade(scenario.id, step.id, text)
+        if graded.unsure and graded.closest:
+            return text
+    pytest.fail(f"the grader is sure of every candidate at {scenario.id}/{step.id}")
+
+
+def test_an_answer_the_grader_is_unsure_of_asks_did_you_mean_and_the_pick_awaits_review(rasa_url, session_database_url):
+    scenario = CONTENT.scenario("checkpoint_motorbike")
+    step = scenario.steps[scenario.start]
+    text = unsure_answer(scenario, step)
+    sender = f"rest-{uuid.uuid4()}"
+    send(rasa_url, sender, f'/start_training{{"scenario": "{scenario.id}"}}')
+    replies = send(rasa_url, sender, text)
+    assert CONTENT.label("did_you_mean", "en") in joined(replies), (text, joined(replies))
+    assert step.prompt["en"] not in joined(replies)  # the question stays on screen, no point shown again
+    buttons = [b for reply in replies for b in reply.get("buttons") or []]
+    picked = next(o for o in step.options if any(o.id in b["payload"] for b in buttons))
+    replies = send(rasa_url, sender, f'/choose_option{{"option_id": "{picked.id}"}}')
+    assert picked.feedback["en"] in joined(replies)
+
+    db = Database(session_database_url)
+    store = ProgressStore(db)
+    [attempt] = store.attempts(Trainees(db).trainee_for("rest", sender).id)
+    [answer] = store.answers(attempt.id)
+    assert (answer["text"], answer["option"], answer["grade"]) == (text, picked.id, picked.grade)
+    assert answer["needs_review"] and answer["engine_grade"] is not None  # the grader's guess, kept
+    db.close()
