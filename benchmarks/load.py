@@ -145,7 +145,7 @@ async def play_scenarios(trainee: Trainee, number: int, content) -> None:
                 trainee.phase.errors["prompt missing"] += 1
                 return
             turn += 1
-            if turn % 2:  # typed in the trainee's own words, graded by the scoring engine
+            if turn % 2:  # typed in the trainee's own words, graded by the grader
                 option = max(step.options, key=lambda o: o.grade)
                 message = step.rubric.model_answer[language]
             else:
@@ -154,7 +154,10 @@ async def play_scenarios(trainee: Trainee, number: int, content) -> None:
             shown = await trainee.say(message)
             if shown is None:
                 return
-            if option.feedback[language] not in shown:
+            # A typed answer's feedback says what was typed, with the verdict of its grade; a
+            # button's is the option's own explanation.
+            expected = content.verdicts[3][language] if turn % 2 else option.feedback[language]
+            if expected not in shown:
                 trainee.phase.errors["feedback missing"] += 1
                 return
             trainee.phase.acknowledged.append((trainee.sender, scenario.id, node, option.id))
