@@ -1,19 +1,63 @@
-"""The web widget's channel: Rasa's socket.io channel, sending each message whole.
+"""The web widget's channel: Rasa's socket.io channel, sending each message whole, and keeping
+what a page being reloaded would miss.
 
-Rasa's socket.io output cuts a message at every blank line and sends the parts one by one, so
-one feedback became three or four bubbles and a debrief ten, and a reload could fall between
-the parts. The widget renders a message's paragraphs (Markdown) in one bubble, so here a
-message goes as it was written, its buttons on it.
+- Rasa's socket.io output cuts a message at every blank line and sends the parts one by one, so
+  one feedback became three or four bubbles and a debrief ten. The widget renders a message's
+  paragraphs (Markdown) in one bubble, so here a message goes as it was written, buttons on it.
+- A reply sent while no page is connected to the conversation (a reload, a phone dropping the
+  tab) went nowhere. It is kept, a few minutes at most, and sent when the page asks for the
+  conversation again.
 """
 
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+import time
+import uuid
+from collections import defaultdict, deque
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+from socketio import AsyncServer
+
+KEPT_MESSAGES = 30  # per conversation: a turn is a few messages, a debrief and its menu included
+KEPT_SECONDS = 600  # a page back after longer starts from what it has stored
+
+
+class Outbox:
+    """Replies for conversations no page is connected to, until one reconnects."""
+
+    def __init__(self) -> None:
+        self._waiting: Dict[Text, Deque[Tuple[float, Any]]] = defaultdict(lambda: deque(maxlen=KEPT_MESSAGES))
+
+    def keep(self, conversation: Text, message: Any) -> None:
+        self._waiting[conversation].append((time.monotonic(), message))
+
+    def take(self, conversation: Text) -> List[Any]:
+        kept = self._waiting.pop(conversation, ())
+        fresh_since = time.monotonic() - KEPT_SECONDS
+        for stale in [c for c, messages in self._waiting.items() if messages[-1][0] < fresh_since]:
+            del self._waiting[stale]
+        return [message for at, message in kept if at >= fresh_since]
 
 
 class WholeMessageOutput(SocketIOOutput):
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, namespace: Optional[Text], outbox: Outbox) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.namespace = namespace or "/"
+        self.outbox = outbox
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if not self._someone_listens(socket_id):
+            self.outbox.keep(socket_id, response)
+            return
+        await super()._send_message(socket_id, response)
+
+    def _someone_listens(self, room: Text) -> bool:
+        try:
+            return any(True for _ in self.sio.manager.get_participants(self.namespace, room))
+        except KeyError:  # nobody has ever connected to this namespace
+            return False
+
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip()})
 
@@ -28,14 +72,33 @@ class WebChatInput(SocketIOInput):
     """Configured in credentials.yml like Rasa's `socketio` channel, under its module path; the
     conversations keep the channel name "socketio"."""
 
+    outbox: Optional[Outbox] = None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        outbox = self.outbox = Outbox()
+
         async def answer_whole(message: UserMessage) -> Any:
-            message.output_channel = WholeMessageOutput(self.sio, self.bot_message_evt)
+            message.output_channel = self.get_output_channel()
             return await on_new_message(message)
 
-        return super().blueprint(answer_whole)
+        webhook = super().blueprint(answer_whole)
+        sio = self.sio
+
+        # Rasa's handler, and what was kept for the conversation after its confirmation.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            data = data or {}
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                sio.enter_room(sid, data["session_id"])
+            await sio.emit("session_confirm", data["session_id"], room=sid)
+            for message in outbox.take(data["session_id"]):
+                await sio.emit(self.bot_message_evt, message, room=sid)
+
+        return webhook
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        if self.sio is None:
+        if self.sio is None or self.outbox is None:
             return super().get_output_channel()
-        return WholeMessageOutput(self.sio, self.bot_message_evt)
+        return WholeMessageOutput(self.sio, self.bot_message_evt, self.namespace, self.outbox)
