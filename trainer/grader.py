@@ -36,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 
 from trainer.content import Content, Step
 from trainer.embedding import Embedder
-from trainer.matching import TextMatcher
+from trainer.matching import Token
 from trainer.scoring import GradeResult, Scorer
 from trainer.settings import CACHE_DIR, GRADE_MAX, GRADED_ANSWERS, MAX_ANSWER_CHARS
 from trainer.text import fold
@@ -149,7 +149,7 @@ class Grader:
     ):
         self.content = content
         self.scorer = Scorer(content)
-        self.matcher = TextMatcher(content.lexicon)
+        self.matcher = self.scorer.matcher  # one matcher: the rubric's tokens serve every reading
         self.check = UnlawfulActCheck(content.unlawful_acts, self.matcher)
         self.embedder = embedder or Embedder()
         usable = [
@@ -197,21 +197,21 @@ class Grader:
             vocabulary[key] = (own, frozenset(k for text in graded for k in self._keys(text)))
         return vocabulary
 
-    def _on_topic(self, text: str, step_key: Tuple[str, str]) -> bool:
+    def _on_topic(self, tokens: Sequence[Token], step_key: Tuple[str, str]) -> bool:
         """Whether an answer says anything the step is about: one of the step's own words, or
         two of the words its graded answers use. "banana", "ok", "who won the match last night"
         do not."""
-        said = self._keys(text)
+        said = self._topic_keys(tokens)
         own, graded = self._vocabulary[step_key]
         return bool(said & own) or len(said & graded) >= 2
 
     def _keys(self, text: str) -> frozenset:
-        """The words of a text that can say what it is about (stopwords and small talk aside)."""
+        return self._topic_keys(self.matcher.tokens(text))
+
+    def _topic_keys(self, tokens: Sequence[Token]) -> frozenset:
+        """The words that can say what a text is about (stopwords and small talk aside)."""
         return frozenset(
-            k
-            for t in self.matcher.tokens(text)
-            if not self.matcher.is_stopword(t) and t.word not in _NO_TOPIC
-            for k in t.keys
+            k for t in tokens if not self.matcher.is_stopword(t) and t.word not in _NO_TOPIC for k in t.keys
         )
 
     def _options(self, step: Step):
@@ -267,7 +267,10 @@ class Grader:
             for index in mine:
                 example = self.examples[index]
                 step = self._steps[(example.scenario, example.step)]
-                reading = self._read(example.scenario, step, example.text, self._vectors[index], banks, text_model)
+                tokens = self.matcher.tokens(example.text[:MAX_ANSWER_CHARS])
+                reading = self._read(
+                    example.scenario, step, example.text, tokens, self._vectors[index], banks, text_model
+                )
                 rows.append(reading.features)
                 labels.append(_class(example.grade))
         return _Weighing().fit(numpy.array(rows), numpy.array(labels))
@@ -281,16 +284,17 @@ class Grader:
             raise KeyError(f"scenario {scenario_id!r} has no step {step_id!r}")
         step = scenario.steps[step_id]
         text = str(text)[:MAX_ANSWER_CHARS]
+        tokens = self.matcher.tokens(text)
         vector = self.embedder.encode([text])[0]
-        reading = self._read(scenario_id, step, text, vector, self.banks, self.text_model)
-        if not reading.acts and not self._on_topic(text, (scenario_id, step_id)):
+        reading = self._read(scenario_id, step, text, tokens, vector, self.banks, self.text_model)
+        if not reading.acts and not self._on_topic(tokens, (scenario_id, step_id)):
             reading.rubric.grade = None  # nothing the step is about: ask to rephrase
             return reading.rubric
         return self._decide(reading, self.banks[(scenario_id, step_id)], vector)
 
-    def _read(self, scenario_id, step: Step, text: str, vector, banks, text_model) -> "_Reading":
-        rubric = self.scorer.grade(scenario_id, step.id, text)
-        acts = self.check.read(step, text)
+    def _read(self, scenario_id, step: Step, text: str, tokens, vector, banks, text_model) -> "_Reading":
+        rubric = self.scorer.grade(scenario_id, step.id, text, tokens)
+        acts = self.check.read(step, text, tokens)
         bank = banks[(scenario_id, step.id)]
         features = _features(
             step, rubric, acts.acts, acts.refused, bank, vector, text_model.probabilities(text, vector), text
@@ -300,14 +304,13 @@ class Grader:
     def _decide(self, reading: "_Reading", bank: Bank, vector) -> GradeResult:
         result = reading.rubric
         result.acts = list(reading.acts)
-        if self.model is None:  # too few examples to weigh: the rubric alone, as before
-            if reading.acts:
-                result.grade, result.confidence = 0, 1.0
-            return result
-        probabilities = self.model.probabilities(reading.features)
         if reading.acts:
             result.grade, result.confidence = 0, 1.0
-            result.probabilities = [round(float(p), 4) for p in probabilities]
+        if self.model is None:  # too few examples to weigh: the rubric alone, as before
+            return result
+        probabilities = self.model.probabilities(reading.features)
+        result.probabilities = [round(float(p), 4) for p in probabilities]
+        if reading.acts:
             # An act's words in an answer the graded examples read as clearly lawful ("I report
             # the beating, all of it"): ask which option was meant rather than call it a crime.
             if probabilities[2] + probabilities[3] >= LAWFUL_DESPITE_CUES:
@@ -316,7 +319,6 @@ class Grader:
             return result
         best = int(numpy.argmax(probabilities))
         result.confidence = float(probabilities[best])
-        result.probabilities = [round(float(p), 4) for p in probabilities]
         result.closest = _closest_options(bank, vector, probabilities)
         if best == UNCLEAR:
             result.grade = None

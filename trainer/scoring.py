@@ -14,10 +14,10 @@ key precaution or risks harm, 0 unlawful; None when the answer says nothing grad
 """
 
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from trainer.content import Content, CueGroup, Rubric
-from trainer.matching import Keys, TextMatcher
+from trainer.matching import Keys, TextMatcher, Token
 from trainer.settings import MAX_ANSWER_CHARS  # the actions refuse longer answers; the grader reads no further
 
 FULL_SHARE = 0.5
@@ -65,8 +65,9 @@ class Scorer:
             "red_flags": compiled(rubric.red_flags),
         }
 
-    def grade(self, scenario_id: str, step_id: str, text: str) -> GradeResult:
-        """Grade `text` as an answer to step `step_id` of scenario `scenario_id`.
+    def grade(self, scenario_id: str, step_id: str, text: str, tokens: Optional[Sequence[Token]] = None) -> GradeResult:
+        """Grade `text` as an answer to step `step_id` of scenario `scenario_id`; `tokens`, when
+        the caller has them, are this matcher's tokens of the text.
 
         Raises KeyError for an unknown scenario or step; any text is accepted.
         """
@@ -74,7 +75,8 @@ class Scorer:
         if step_id not in scenario.steps:
             raise KeyError(f"scenario {scenario_id!r} has no step {step_id!r}")
         rubric = self._rubrics[(scenario_id, step_id)]
-        tokens = self.matcher.tokens(str(text)[:MAX_ANSWER_CHARS])
+        if tokens is None:
+            tokens = self.matcher.tokens(str(text)[:MAX_ANSWER_CHARS])
 
         def said(groups, acts: bool) -> List[CueGroup]:
             return [
