@@ -18,7 +18,7 @@ cancelled by its own words.
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import snowballstemmer
 
@@ -170,29 +170,10 @@ class TextMatcher:
     def positions(self, cue: Sequence[Keys], tokens: Sequence[Token]) -> List[List[int]]:
         """For each place the words of `cue` stand close together in one clause, the positions
         of those words in `tokens`, in the cue's order."""
-        if not cue:
-            return []
-        span, found = len(cue) + EXTRA_WINDOW, []
-        for start, token in enumerate(tokens):
-            if not any(token.keys & keys for keys in cue):
-                continue
-            window = [t for t in tokens[start : start + span] if t.clause == token.clause]
-            positions = _assign(cue, window)
-            if positions is not None:
-                found.append([start + p for p in positions])  # in the cue's order
-        return found
+        return [positions for _, positions in _windows(cue, tokens)]
 
     def is_stopword(self, token: Token) -> bool:
         return token.word in self._stopwords
-
-    def is_negation_before(self, token: Token) -> bool:
-        return token.word in self._negations_before
-
-    def is_negation_after(self, token: Token) -> bool:
-        return token.word in self._negations_after
-
-    def is_condemnation(self, token: Token) -> bool:
-        return token.word in self._condemnations
 
     def find(self, cue: Sequence[Keys], tokens: Sequence[Token], act: bool = True) -> Optional[Match]:
         """The first place where every word of `cue` appears close together, if any.
@@ -201,19 +182,10 @@ class TextMatcher:
         red flag) is also cancelled when it is condemned, named or someone else's; conduct the
         answer proposes (a concept) only by a negation.
         """
-        if not cue:
-            return None
-        span = len(cue) + EXTRA_WINDOW
         found: Optional[Match] = None
-        for start, token in enumerate(tokens):
-            if not any(token.keys & keys for keys in cue):
-                continue
-            window = [t for t in tokens[start : start + span] if t.clause == token.clause]
-            positions = _assign(cue, window)
-            if positions is None:
-                continue
-            negatable = self.negatable(cue)
-            end = start + max(positions)
+        negatable = self.negatable(cue)
+        for start, positions in _windows(cue, tokens):
+            end = max(positions)
             match = Match(start, end, negatable and self._negated(tokens, start, end, act))
             if not match.negated:
                 return match
@@ -227,12 +199,8 @@ class TextMatcher:
             return self._negated(tokens, start, end, act=True)
         clause = tokens[start].clause
         before = tokens[max(0, start - NEGATION_WINDOW) : start]
-        return (
-            any(t.clause == clause and t.word in self._negations_before for t in before)
-            or self._condemned(tokens, start)
-            or self._reported_by_others(tokens, start)
-            or self._named(tokens, start, end)
-            or self._taken_back(tokens, start)
+        return any(t.clause == clause and t.word in self._negations_before for t in before) or self._not_done(
+            tokens, start, end
         )
 
     def negatable(self, cue: Sequence[Keys]) -> bool:
@@ -250,7 +218,11 @@ class TextMatcher:
             tokens[start + 1 : start + 3], self._negations_after
         ):
             return True
-        return act and (
+        return act and self._not_done(tokens, start, end)
+
+    def _not_done(self, tokens: Sequence[Token], start: int, end: int) -> bool:
+        """The act is condemned, someone else's, named rather than done, or taken back."""
+        return (
             self._condemned(tokens, start)
             or self._reported_by_others(tokens, start)
             or self._named(tokens, start, end)
@@ -299,6 +271,21 @@ class TextMatcher:
                 if not any(t.sentence == sentence and t.word in self._first_person for t in speaker):
                     return True
         return False
+
+
+def _windows(cue: Sequence[Keys], tokens: Sequence[Token]) -> Iterator[Tuple[int, List[int]]]:
+    """Each token a word of `cue` starts a window of the same clause; where every word of the
+    cue stands in it: that start and the words' positions in `tokens`, in the cue's order."""
+    if not cue:
+        return
+    span = len(cue) + EXTRA_WINDOW
+    for start, token in enumerate(tokens):
+        if not any(token.keys & keys for keys in cue):
+            continue
+        window = [t for t in tokens[start : start + span] if t.clause == token.clause]
+        positions = _assign(cue, window)
+        if positions is not None:
+            yield start, [start + p for p in positions]
 
 
 def _assign(cue: Sequence[Keys], window: Sequence[Token]) -> Optional[List[int]]:

@@ -16,7 +16,7 @@ Nothing here touches Rasa or the database.
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Optional, Protocol, Sequence, Tuple
 
@@ -213,9 +213,7 @@ def _answer_to_pending(
         return None
     turn = _picked(option, point, content, language)
     assert turn.record is not None
-    record = AnswerRecord(
-        **{**asdict(turn.record), "text": pending.text, "needs_review": True, "engine_grade": pending.grade}
-    )
+    record = replace(turn.record, text=pending.text, needs_review=True, engine_grade=pending.grade)
     return Turn(Kind.ANSWER, record=record, reply=turn.reply)
 
 
