@@ -177,30 +177,22 @@ class UnlawfulActCheck:
         # and "arrest" (French "arreter" also means stop) in "arrest all the men". Words between
         # them may cancel it: "the video must be taken down online".
         window = NEGATION_WINDOW + 2
-        if self._marker_before(self._cancelling, tokens, start, end if negatable else start - 1, "clause", window):
+        last = end if negatable else start - 1
+        if self._marker_between(self._cancelling, tokens, start - window, last, start, "clause"):
             return True
-        # Reporting counts in the whole sentence, on either side: "report to the captain, we fired
-        # on civilians", "the slap and the theft, I report them".
+        # Reporting counts on either side: before the act in its sentence ("report to the captain,
+        # we fired on civilians"), after it in its clause ("the slap and the theft, I report them").
         return reporting_cancels and (
-            self._marker_before(self._accountability, tokens, start, start - 1, "sentence", window)
-            or self._marker_after(self._accountability, tokens, end, "clause", window)
+            self._marker_between(self._accountability, tokens, start - window, start - 1, start, "sentence")
+            or self._marker_between(self._accountability, tokens, end + 1, end + window, end, "clause")
         )
 
-    def _marker_before(self, markers, tokens: Sequence[Token], start: int, end: int, same: str, window: int) -> bool:
+    def _marker_between(self, markers, tokens: Sequence[Token], low: int, high: int, anchor: int, same: str) -> bool:
+        """Whether a marker starts at low..high, not at `anchor`, in the clause or sentence
+        (`same`) of tokens[anchor]."""
         for cue in markers:
             for s, _ in self._placements(cue, tokens):
-                if (
-                    s != start
-                    and start - window <= s <= end
-                    and getattr(tokens[s], same) == getattr(tokens[start], same)
-                ):
-                    return True
-        return False
-
-    def _marker_after(self, markers, tokens: Sequence[Token], end: int, same: str, window: int) -> bool:
-        for cue in markers:
-            for s, _ in self._placements(cue, tokens):
-                if end < s <= end + window and getattr(tokens[s], same) == getattr(tokens[end], same):
+                if s != anchor and low <= s <= high and getattr(tokens[s], same) == getattr(tokens[anchor], same):
                     return True
         return False
 
