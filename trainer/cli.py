@@ -57,9 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--min-kappa", type=float, help="exit 1 when kappa is below this")
     calibrate.set_defaults(handler=_calibrate)
 
-    trainee = commands.add_parser("trainee", help="a trainee's personal data").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
+    trainee = _actions(commands, "trainee", "a trainee's personal data")
     export = trainee.add_parser("export", help="print everything held about a trainee (JSON)")
     export.add_argument("trainee_id", type=int, metavar="ID")
     export.set_defaults(handler=_trainee_export)
@@ -70,17 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing = trainee.add_parser("list", help="list trainees with their channels")
     listing.set_defaults(handler=_trainee_list)
 
-    cohort = commands.add_parser("cohort", help="cohorts of trainees").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
+    cohort = _actions(commands, "cohort", "cohorts of trainees")
     create = cohort.add_parser("create", help="create a cohort and print its enrolment code")
     create.add_argument("name")
     create.add_argument("--owner", metavar="TRAINER", help="the trainer account that will see it")
     create.set_defaults(handler=_cohort_create)
 
-    trainer = commands.add_parser("trainer", help="trainer accounts of the dashboard").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
+    trainer = _actions(commands, "trainer", "trainer accounts of the dashboard")
     create = trainer.add_parser(
         "create",
         help="create a trainer account",
@@ -102,9 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--send", action="store_true", help="send the xAPI statements to the LRS")
     report.set_defaults(handler=_report)
 
-    review = commands.add_parser("review", help="trainers' reviews of typed answers").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
+    review = _actions(commands, "review", "trainers' reviews of typed answers")
     examples = review.add_parser(
         "export",
         help="print reviewed typed answers as graded examples (JSON lines, as calibrate reads them)",
@@ -118,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--port", type=int, default=8080)
     web.set_defaults(handler=_web)
     return parser
+
+
+def _actions(commands, name: str, summary: str):
+    """A command whose actions are sub-commands: `python -m trainer NAME ACTION`."""
+    return commands.add_parser(name, help=summary).add_subparsers(dest="action", required=True, metavar="ACTION")
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -475,16 +475,16 @@ def test_explain_rule_without_a_subject_offers_topics():
     )
 
 
+def finish_checkpoint(base, last_option):
+    """Answer the checkpoint's two decision points by button: "escalate", then `last_option`."""
+    for step, option in (("approach", "escalate"), ("stops", last_option)):
+        button = [("option_id", option)]
+        validate_answer("/choose_option", {**base, "step_id": step}, "choose_option", button, message_id=option)
+
+
 def test_progress_lists_finished_scenarios():
     base = playing_slots()
-    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="p1")
-    validate_answer(
-        "/choose_option",
-        {**base, "step_id": "stops"},
-        "choose_option",
-        [("option_id", "hold_until_morning")],
-        message_id="p2",
-    )
+    finish_checkpoint(base, "hold_until_morning")
     messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress"))
     steps = runtime.content().scenario("checkpoint_motorbike").steps
     grades = steps["approach"].option("escalate").grade + steps["stops"].option("hold_until_morning").grade
@@ -500,14 +500,7 @@ def test_progress_does_not_show_an_abandoned_attempt_as_in_progress():
     trainee = runtime.trainees().trainee_for("rest", "t1")
     runtime.progress().start_attempt(trainee.id, "child_captured", "capture")  # then left for another
     base = playing_slots()
-    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="q1")
-    validate_answer(
-        "/choose_option",
-        {**base, "step_id": "stops"},
-        "choose_option",
-        [("option_id", "quick_respectful_check")],
-        message_id="q2",
-    )
+    finish_checkpoint(base, "quick_respectful_check")
     messages, _ = run(ActionShowProgress(), tracker("my score", "my_progress"))
     assert "In progress" not in messages[0]["text"], messages[0]["text"]
 
