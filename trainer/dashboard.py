@@ -21,7 +21,7 @@ from sanic import Blueprint, Request, response
 from trainer import exports, settings
 from trainer.accounts import AccountStore, LockedOut, SignedIn
 from trainer.reports import Filters, NotVisible, Reports
-from trainer.reviews import BadGrade, Reviews
+from trainer.reviews import BadGrade, Reviews, agreeing, waiting
 
 SESSION_COOKIE = "trainer_session"
 LOGIN_CSRF_COOKIE = "trainer_login_csrf"
@@ -162,10 +162,10 @@ def create_dashboard(
     @signed_in()
     async def review_queue(request: Request):
         def build(session: SignedIn, filters: Filters) -> dict:
-            queue = reviews.queue(session.trainer, filters)
+            answers = reports.answers(session.trainer, filters)  # read once for the queue and the figures
             return {
-                "queue": reports.review_rows(queue, page_language(request)),
-                "agreeing": reviews.agreement(session.trainer, filters),
+                "queue": reports.review_rows(waiting(answers), page_language(request)),
+                "agreeing": agreeing(answers),
             }
 
         return await view(request, "review.html", build)

@@ -3,7 +3,7 @@ kept beside the original (and used by the reports from then on), how far the gra
 trainers agree, and the reviewed answers as new graded examples for the grader."""
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from trainer.calibration import Agreement, agreement
 from trainer.db import Database, retrying
 from trainer.language import detect_language
 from trainer.models import Answer, AnswerReview, Attempt, Cohort, Trainee
-from trainer.reports import Filters, NotVisible, Reports
+from trainer.reports import AnswerRow, Filters, NotVisible, Reports
 from trainer.settings import DEFAULT_LANGUAGE, GRADE_MAX, GRADE_MIN
 
 
@@ -56,21 +56,11 @@ class Reviews:
         cohort = session.get(Cohort, cohort_id) if cohort_id else None
         return cohort is not None and cohort.owner_id == trainer.id
 
-    def queue(self, trainer: Trainer, filters: Filters = Filters()) -> List:
-        """Answers marked for review (the trainee picked an option after "Did you mean"), not yet reviewed."""
-        return [a for a in self.reports.answers(trainer, filters) if a.needs_review and a.reviewed_grade is None]
+    def queue(self, trainer: Trainer, filters: Filters = Filters()) -> List[AnswerRow]:
+        return waiting(self.reports.answers(trainer, filters))
 
     def agreement(self, trainer: Trainer, filters: Filters = Filters()) -> Agreeing:
-        """Quadratic weighted kappa between the grader's grade and the trainers' grade, over the
-        typed answers trainers reviewed (the grader's guess when the trainee then picked)."""
-        pairs = [
-            (a.reviewed_grade, a.engine_grade if a.needs_review else a.original_grade)
-            for a in self.reports.answers(trainer, filters)
-            if a.text and a.reviewed_grade is not None
-        ]
-        if not pairs:
-            return Agreeing(0, None)
-        return Agreeing(len(pairs), agreement([r for r, _ in pairs], [e for _, e in pairs]))
+        return agreeing(self.reports.answers(trainer, filters))
 
     def examples(self, trainer: Trainer, filters: Filters = Filters()) -> List[Dict]:
         """Reviewed typed answers as graded examples, in the JSON lines python -m trainer
@@ -79,11 +69,29 @@ class Reviews:
             {
                 "scenario": a.scenario_id,
                 "step": a.step_id,
-                "lang": detect_language(a.text) or DEFAULT_LANGUAGE,
+                "lang": detect_language(a.text or "") or DEFAULT_LANGUAGE,
                 "expected": a.reviewed_grade,
                 "text": a.text,
                 "writer": f"review-{a.cohort or 'none'}",
             }
-            for a in self.reports.answers(trainer, filters)
-            if a.text and a.reviewed_grade is not None
+            for a in _reviewed_typed(self.reports.answers(trainer, filters))
         ]
+
+
+def waiting(answers: Sequence[AnswerRow]) -> List[AnswerRow]:
+    """Answers marked for review (the trainee picked an option after "Did you mean"), not yet reviewed."""
+    return [a for a in answers if a.needs_review and a.reviewed_grade is None]
+
+
+def agreeing(answers: Sequence[AnswerRow]) -> Agreeing:
+    """Quadratic weighted kappa between the grader's grade and the trainers' grade, over the
+    typed answers trainers reviewed (the grader's guess when the trainee then picked)."""
+    reviewed = _reviewed_typed(answers)
+    pairs = [(a.reviewed_grade, a.engine_grade if a.needs_review else a.original_grade) for a in reviewed]
+    if not pairs:
+        return Agreeing(0, None)
+    return Agreeing(len(pairs), agreement([r for r, _ in pairs], [e for _, e in pairs]))
+
+
+def _reviewed_typed(answers: Sequence[AnswerRow]) -> List[AnswerRow]:
+    return [a for a in answers if a.text and a.reviewed_grade is not None]
