@@ -82,7 +82,7 @@ class ValidateScenarioForm(FormValidationAction):
         elif read.kind is turn.Kind.WRONG_NUMBER:
             dispatcher.utter_message(response="utter_pick_a_number", count=len(point.options))
         elif read.kind is turn.Kind.REPHRASE:
-            pending["unclear_count"] = float((tracker.get_slot("unclear_count") or 0) + 1)
+            pending["unclear_count"] = one_more_unclear(tracker)
         if read.record is None:
             return {"answer": None, **pending}
         return {**await self._store_and_reply(read, dispatcher, tracker, attempt_id, language), **pending}
@@ -108,7 +108,7 @@ class ValidateScenarioForm(FormValidationAction):
                 return scenario_over(dispatcher, tracker, "done")
             return {"answer": None, "step_id": attempt.current_node}
         if read.kind is turn.Kind.UNCLEAR:
-            return {"answer": None, "unclear_count": float((tracker.get_slot("unclear_count") or 0) + 1)}
+            return {"answer": None, "unclear_count": one_more_unclear(tracker)}
         runtime.say(dispatcher, read.reply)
         if not record.finishes:
             return {
@@ -132,6 +132,11 @@ async def debrief(dispatcher: CollectingDispatcher, attempt: AttemptInfo, langua
         content, scenario, answers, attempt.score, attempt.current_node, language, order[0] if order else None
     )
     runtime.say(dispatcher, reply)
+
+
+def one_more_unclear(tracker: Tracker) -> float:
+    """The count of messages in a row at this point that gave nothing to grade, one more."""
+    return float((tracker.get_slot("unclear_count") or 0) + 1)
 
 
 def response_ms(tracker: Tracker) -> Optional[int]:

@@ -123,12 +123,6 @@ def reply_number(text: str) -> Optional[int]:
     return numbers[0]
 
 
-def option_by_reply(options: Sequence[Option], text: str) -> Optional[Option]:
-    """The option a reply like "2" or "option 2" designates among `options` as shown, if any."""
-    number = reply_number(text)
-    return options[number - 1] if number and number <= len(options) else None
-
-
 def option_feedback(content: Content, option: Option, language: str) -> Message:
     """Feedback on an option the trainee picked: its verdict, the content's explanation of that
     choice and the rules it cites."""
