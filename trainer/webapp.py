@@ -43,19 +43,19 @@ WIDGET_TEXTS = {
 
 def page_language(request: Request) -> str:
     """?lang= first, then the choice remembered in a cookie, then the browser's languages."""
-    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
-        if candidate in settings.LANGUAGES:
-            return candidate
+    chosen = chosen_language(request)
+    if chosen is not None:
+        return chosen
     for part in request.headers.get("accept-language", "").split(","):
         if part.strip()[:2].lower() in settings.LANGUAGES:
             return part.strip()[:2].lower()
     return settings.DEFAULT_LANGUAGE
 
 
-def language_chosen(request: Request) -> bool:
-    """Whether the page language is the trainee's choice (a link or the remembered cookie) rather
-    than the browser's guess: the assistant then does not ask for it again."""
-    return request.args.get("lang") in settings.LANGUAGES or request.cookies.get("lang") in settings.LANGUAGES
+def chosen_language(request: Request) -> Optional[str]:
+    """The language the trainee chose (a ?lang= link or the remembered cookie), not the
+    browser's guess: the assistant then does not ask for it again."""
+    return next((c for c in (request.args.get("lang"), request.cookies.get("lang")) if c in settings.LANGUAGES), None)
 
 
 def local_time(moment: datetime, language: str) -> str:
@@ -89,7 +89,7 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
         language = page_language(request)
         config = {
             "language": language,
-            "languageChosen": language_chosen(request),
+            "languageChosen": chosen_language(request) is not None,
             "socketUrl": rasa_socket_url(request),
             **WIDGET_TEXTS[language],
         }
