@@ -11,7 +11,7 @@ from actions import runtime
 from trainer import coaching
 from trainer.content import localized
 from trainer.db import StoreUnavailable
-from trainer.identities import UnknownCode
+from trainer.identities import TooManyTries, UnknownCode
 from trainer.text import printable
 
 # Payloads with entities are built here: inside domain responses their braces would be read
@@ -80,12 +80,16 @@ class ValidateOnboardingForm(FormValidationAction):
         code = str(value or "").strip()
         if code in ("", "none") or code.startswith("/"):
             return {"enrolment_code": "none"}
+        guesser = f"{runtime.channel_of(tracker)} {tracker.sender_id}"
         try:
             trainee = await runtime.trainee(tracker)
-            cohort = await runtime.in_thread(runtime.trainees().enrol, trainee.id, code)
+            cohort = await runtime.in_thread(runtime.trainees().enrol, trainee.id, code, guesser)
         except UnknownCode:
             dispatcher.utter_message(response="utter_bad_code")
             return {"enrolment_code": None}
+        except TooManyTries as refused:
+            dispatcher.utter_message(response="utter_too_many_codes", minutes=refused.minutes)
+            return {"enrolment_code": "none"}  # onboarding goes on; the trainer can enrol them
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_not_saved")
             return {"enrolment_code": None}

@@ -40,6 +40,7 @@ os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 from harness.processes import (  # noqa: E402
     LIMITS_FOR_ROBOTS,
     RASA_READY_LINE,
+    REST_HEADERS,
     ServerProcess,
     free_port,
     start_action_server,
@@ -182,7 +183,7 @@ async def drive(
     run = uuid.uuid4().hex[:8]
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector, headers=REST_HEADERS) as session:
         started = time.monotonic()
         deadline = started + seconds
         await asyncio.gather(

@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -16,7 +17,25 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_READY_LINE = "Rasa server is up and running"  # "/" answers before the model is loaded
 # Tests and benchmarks write faster than any trainee and from more senders: lift the admission
 # limits (rasa_plugins/admission.py) unless a test sets its own.
-LIMITS_FOR_ROBOTS = {"RATE_LIMIT_PER_MINUTE": "1000000", "RATE_LIMIT_BURST": "1000000", "MAX_OPEN_SESSIONS": "1000000"}
+LIMITS_FOR_ROBOTS = {
+    "RATE_LIMIT_PER_MINUTE": "1000000",
+    "RATE_LIMIT_BURST": "1000000",
+    "MAX_OPEN_SESSIONS": "1000000",
+    "MAX_SESSIONS_PER_ADDRESS": "1000000",
+    "NEW_WEB_SESSIONS_PER_ADDRESS": "1000000",
+}
+# The REST channel's bearer token and the key that signs web sessions, the same for every
+# server the harness starts in this process (tests mint web session tokens with it).
+REST_TOKEN = secrets.token_urlsafe(24)
+WEB_SESSION_SECRET = secrets.token_urlsafe(32)
+REST_HEADERS = {"Authorization": f"Bearer {REST_TOKEN}"}
+
+
+def web_session_token(session: Optional[str] = None) -> str:
+    """A token for the socket.io channel, as the trainee page would give it."""
+    from trainer.web_sessions import issue
+
+    return issue(WEB_SESSION_SECRET, session)[1]
 
 
 def free_port() -> int:
@@ -154,6 +173,9 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store
             "LOCK_STORE_URL": "",
             "ACTION_SERVER_SECRET": "",
             "RASA_ENABLE_API": "false",
+            "REST_CHANNEL_TOKEN": REST_TOKEN,
+            "RASA_CORS": "*",  # test pages are served on ports picked later
+            "WEB_SESSION_SECRET": WEB_SESSION_SECRET,
             **LIMITS_FOR_ROBOTS,
             **(env or {}),
         },
@@ -162,13 +184,21 @@ def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store
     return server, f"http://127.0.0.1:{port}"
 
 
-def start_web_server(rasa_url: str, log_dir: Path, database_url: str):
+def start_web_server(rasa_url: str, log_dir: Path, database_url: str, env: Optional[Dict[str, str]] = None):
     """The trainee page and dashboard (python -m trainer web), its widget pointed at `rasa_url`."""
     port = free_port()
     server = ServerProcess(
         ["scripts/serve.sh", "web"],
         ready_url=f"http://127.0.0.1:{port}/healthz",
         log=log_dir / f"web-{port}.log",
-        env={"RASA_PUBLIC_URL": rasa_url, "DATABASE_URL": database_url, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port)},
+        env={
+            "RASA_PUBLIC_URL": rasa_url,
+            "DATABASE_URL": database_url,
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": str(port),
+            "WEB_SESSION_SECRET": WEB_SESSION_SECRET,
+            "NEW_WEB_SESSIONS_PER_ADDRESS": LIMITS_FOR_ROBOTS["NEW_WEB_SESSIONS_PER_ADDRESS"],
+            **(env or {}),
+        },
     ).wait_ready(timeout=60)
     return server, f"http://127.0.0.1:{port}"

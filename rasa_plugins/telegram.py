@@ -6,7 +6,9 @@
   Telegram's secret-token header is checked on every update when a secret is configured;
 - bot commands become intents (`/start` greets, `/start CODE` links another channel);
 - a pressed button is acknowledged (answerCallbackQuery) so the phone stops its spinner;
-- buttons are shown one per row: option labels are sentences.
+- buttons are shown one per row: option labels are sentences;
+- conversations are filed under "tg:<chat id>", an id no other channel can make (a REST client
+  naming a Telegram chat id would otherwise write into that trainee's conversation).
 """
 
 import asyncio
@@ -26,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rasa_plugins import split_message
+from trainer.identities import sender_id, verified_id
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,10 @@ class TelegramBot(TelegramOutput):
     def __init__(self, access_token: Text, api_url: Text = DEFAULT_API_URL) -> None:
         # TelegramOutput's __init__ would point the bot at api.telegram.org.
         super(TelegramOutput, self).__init__(access_token, server=TelegramAPIServer.from_base(api_url))
+
+    async def send_message(self, chat_id: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every message leaves through here: the conversation's "tg:" id back to the chat id."""
+        return await super().send_message(verified_id("telegram", str(chat_id)), *args, **kwargs)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in split_message(text, MAX_MESSAGE_CHARS):
@@ -165,7 +172,7 @@ class TelegramChannel(TelegramInput):
                 UserMessage(
                     text,
                     bot,
-                    str(chat_id),
+                    sender_id("telegram", str(chat_id)),
                     input_channel=self.name(),
                     message_id=f"telegram-{update.update_id}",
                     metadata=metadata,

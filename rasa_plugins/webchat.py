@@ -9,15 +9,23 @@ what a page being reloaded would miss.
   conversation again.
 """
 
+import json
+import logging
 import time
-import uuid
 from collections import defaultdict, deque
 from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Text, Tuple
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncServer
+
+from rasa_plugins.admission import from_address
+from trainer import settings, web_sessions
+from trainer.identities import sender_id
+
+logger = logging.getLogger(__name__)
 
 KEPT_MESSAGES = 30  # per conversation: a turn is a few messages, a debrief and its menu included
 KEPT_SECONDS = 600  # a page back after longer starts from what it has stored
@@ -77,24 +85,53 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         outbox = self.outbox = Outbox()
 
-        async def answer_whole(message: UserMessage) -> Any:
-            message.output_channel = self.get_output_channel()
-            return await on_new_message(message)
-
-        webhook = super().blueprint(answer_whole)
+        webhook = super().blueprint(on_new_message)
         sio = self.sio
+        secret = settings.web_session_secret()
 
-        # Rasa's handler, and what was kept for the conversation after its confirmation.
+        # Rasa's handlers are replaced: a socket proves its session once, at connection.
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            token = (auth or {}).get("token") if isinstance(auth, dict) else None
+            token = token or parse_qs(environ.get("QUERY_STRING", "")).get("token", [None])[0]
+            session = web_sessions.session_of(secret, token)
+            if session is None:
+                logger.info("socket.io: connection without a valid session token refused")
+                return False
+            request = environ.get("sanic.request")
+            address = request.ip if request is not None else None
+            await sio.save_session(sid, {"sender": sender_id("socketio", session), "address": address})
+            return True
+
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
-            data = data or {}
-            if not data.get("session_id"):
-                data["session_id"] = uuid.uuid4().hex
-            if self.session_persistence:
-                sio.enter_room(sid, data["session_id"])
-            await sio.emit("session_confirm", data["session_id"], room=sid)
-            for message in outbox.take(data["session_id"]):
+        async def session_request(sid: Text, data: Any = None) -> None:
+            sender = (await sio.get_session(sid))["sender"]
+            sio.enter_room(sid, sender)
+            await sio.emit("session_confirm", sender, room=sid)
+            for message in outbox.take(sender):
                 await sio.emit(self.bot_message_evt, message, room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def user_uttered(sid: Text, data: Any) -> None:
+            proven = await sio.get_session(sid)
+            data = data if isinstance(data, dict) else {}
+            text, metadata = data.get("message"), data.get(self.metadata_key)
+            if not isinstance(text, str) or not text.strip():
+                return  # the widget never sends these; nothing to answer
+            if isinstance(metadata, str):  # some widgets send it as JSON text
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = None
+            message = UserMessage(
+                text.strip(),
+                self.get_output_channel(),
+                proven["sender"],
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else None,
+            )
+            with from_address(proven["address"]):
+                await on_new_message(message)
 
         return webhook
 

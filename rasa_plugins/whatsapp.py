@@ -10,6 +10,7 @@ What differs from Rasa's own connector, and why:
   list, and a reply of "1", "2"... is read as a press of that button. The buttons are found in
   the trainee's tracker, so no state is kept in this process.
 - A turn's messages are joined and cut to fit WhatsApp's 1600 characters per message.
+- Conversations are filed under "wa:<phone number>", an id no other channel can make.
 """
 
 import logging
@@ -26,6 +27,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from rasa_plugins import split_message
+from trainer.identities import sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +90,10 @@ class WhatsAppChannel(TwilioInput):
             url = self.webhook_url or request.url
             if not RequestValidator(self.auth_token).validate(url, form, request.headers.get(SIGNATURE_HEADER, "")):
                 return response.json({"error": "missing or wrong Twilio signature"}, 403)
-            sender, text = form.get("From"), (form.get("Body") or "").strip()
-            if not sender or not text:
+            number, text = form.get("From"), (form.get("Body") or "").strip()
+            if not number or not text:
                 return _twiml([])  # media or location only: nothing to grade
+            sender = sender_id("twilio", number.removeprefix("whatsapp:"))
             text = await self._pressed_button(request, sender, text)
             collector = CollectingOutputChannel()
             await on_new_message(

@@ -30,8 +30,13 @@ rasa)
         [ -n "${!required}" ] || { echo "serve: set $required" >&2; exit 2; }
     done
     export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-262144}  # Sanic's own default is 100 MB
+    # Browsers may call Rasa (socket.io) only from the trainee page's origin: RASA_CORS (origins
+    # separated by spaces), else PUBLIC_URL's, else the page of `make run` on this machine.
+    page=${PUBLIC_URL:-http://localhost:${WEB_PORT:-8080}}
+    page=$(printf '%s' "$page" | sed -E 's#^(https?://[^/]+).*#\1#')
+    read -r -a origins <<<"${RASA_CORS:-$page http://127.0.0.1:${WEB_PORT:-8080} http://localhost:${WEB_PORT:-8080}}"
     options=(--model "${MODEL:-models}" --port "${RASA_PORT:-5005}" --credentials credentials.yml
-             --endpoints endpoints.yml --cors "${RASA_CORS:-*}")
+             --endpoints endpoints.yml --cors "${origins[@]}")
     case "${RASA_ENABLE_API:-false}" in
     true)
         # The token or JWT secret is passed in-process by compat, not on the command line.

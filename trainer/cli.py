@@ -72,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     create = cohort.add_parser("create", help="create a cohort and print its enrolment code")
     create.add_argument("name")
     create.add_argument("--owner", metavar="TRAINER", help="the trainer account that will see it")
+    create.add_argument("--expires-days", type=int, metavar="DAYS", help="the code stops working after DAYS days")
     create.set_defaults(handler=_cohort_create)
+    new_code = cohort.add_parser("new-code", help="replace a cohort's enrolment code (the old one stops working)")
+    new_code.add_argument("name")
+    new_code.add_argument("--expires-days", type=int, metavar="DAYS", help="the code stops working after DAYS days")
+    new_code.set_defaults(handler=_cohort_new_code)
 
     trainer = _actions(commands, "trainer", "trainer accounts of the dashboard")
     create = trainer.add_parser(
@@ -83,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--admin", action="store_true", help="sees every cohort")
     create.set_defaults(handler=_trainer_create)
+    for action, summary in (
+        ("disable", "turn an account off and end its sessions"),
+        ("enable", "turn an account back on"),
+        ("revoke-sessions", "sign an account out everywhere"),
+        ("reset-password", "set a new password (read like create's) and end every session"),
+    ):
+        command = trainer.add_parser(action, help=summary)
+        command.add_argument("name")
+        command.set_defaults(handler=_trainer_change, change=action)
 
     report = commands.add_parser(
         "report",
@@ -318,26 +332,76 @@ def _cohort_create(args: argparse.Namespace) -> int:
             )
             return 1
     try:
-        code = Trainees(db).create_cohort(args.name, owner_id=owner.id if owner else None)
+        code = Trainees(db).create_cohort(args.name, owner_id=owner.id if owner else None, expires=_days(args))
     except IntegrityError:
         print(f"a cohort named {args.name!r} already exists", file=sys.stderr)
         return 1
-    print(f"cohort {args.name!r} created; enrolment code: {code}")
+    print(f"cohort {args.name!r} created; enrolment code: {code}{_until(args)}")
     return 0
 
 
-def _trainer_create(args: argparse.Namespace) -> int:
-    import getpass
+def _cohort_new_code(args: argparse.Namespace) -> int:
+    from trainer.identities import Trainees, UnknownCode
 
-    from trainer.accounts import AccountError, AccountStore
+    try:
+        code = Trainees(_database()).new_enrolment_code(args.name, expires=_days(args))
+    except UnknownCode:
+        print(f"no cohort named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"cohort {args.name!r}: new enrolment code {code}{_until(args)}; the old one no longer works")
+    return 0
+
+
+def _days(args: argparse.Namespace):
+    from datetime import timedelta
+
+    return timedelta(days=args.expires_days) if args.expires_days else None
+
+
+def _until(args: argparse.Namespace) -> str:
+    return f" (valid {args.expires_days} days)" if args.expires_days else ""
+
+
+def _new_password() -> Optional[str]:
+    """Asked twice on a terminal, else the first line of standard input; None if they differ."""
+    import getpass
 
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
-            print("the two passwords differ; nothing created", file=sys.stderr)
-            return 1
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+            print("the two passwords differ; nothing changed", file=sys.stderr)
+            return None
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _trainer_change(args: argparse.Namespace) -> int:
+    from trainer.accounts import AccountError, AccountStore
+
+    accounts = AccountStore(_database())
+    try:
+        if args.change == "reset-password":
+            password = _new_password()
+            if password is None:
+                return 1
+            ended = accounts.set_password(args.name, password)
+        elif args.change == "revoke-sessions":
+            ended = accounts.revoke_sessions(args.name)
+        else:
+            ended = accounts.set_disabled(args.name, args.change == "disable")
+    except AccountError as error:
+        print(f"{args.change}: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.name!r}: {args.change} done; {ended} session(s) ended")
+    return 0
+
+
+def _trainer_create(args: argparse.Namespace) -> int:
+    from trainer.accounts import AccountError, AccountStore
+
+    password = _new_password()
+    if password is None:
+        return 1
     try:
         trainer = AccountStore(_database()).create(args.name, password, "admin" if args.admin else "trainer")
     except AccountError as error:

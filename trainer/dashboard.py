@@ -19,7 +19,7 @@ from jinja2 import Environment
 from sanic import Blueprint, Request, response
 
 from trainer import exports, settings
-from trainer.accounts import AccountStore, LockedOut, SignedIn
+from trainer.accounts import AccountStore, SignedIn, TooManyAttempts
 from trainer.reports import Filters, NotVisible, Reports
 from trainer.reviews import BadGrade, Reviews, agreeing, waiting
 
@@ -43,6 +43,9 @@ def create_dashboard(
     templates: Environment, accounts: AccountStore, reports: Reports, reviews: Reviews, page_language
 ) -> Blueprint:
     dashboard = Blueprint("trainer_dashboard", url_prefix="/trainer")
+    # Password checks (argon2: ~50 ms of a core and 64 MB each) run two at a time, so a burst of
+    # sign-ins cannot slow the pages trainers are reading.
+    password_checks = asyncio.Semaphore(2)
 
     def render(request: Request, template: str, status: int = 200, **values: Any):
         language = page_language(request)
@@ -93,9 +96,12 @@ def create_dashboard(
             return _login_page(render, request, error="expired_form", status=400)
         username, password = (form.get("username") or "")[:80], (form.get("password") or "")[:1024]
         try:
-            result = await asyncio.to_thread(accounts.sign_in, username, password)
-        except LockedOut as locked:
-            return _login_page(render, request, error="locked", minutes=locked.minutes, status=429)
+            async with password_checks:
+                result = await asyncio.to_thread(
+                    accounts.sign_in, username, password, request.remote_addr or request.ip
+                )
+        except TooManyAttempts as refused:
+            return _login_page(render, request, error="locked", minutes=refused.minutes, status=429)
         if result is None:
             return _login_page(render, request, error="wrong_password", status=401)
         token, _ = result
@@ -272,7 +278,8 @@ def _filters(request: Request) -> Tuple[Filters, Optional[str]]:
     """Filters from the query string; a malformed one is dropped and named in the message."""
     problems = []
     cohort = request.args.get("cohort") or None
-    if cohort is not None and not cohort.isdigit():
+    # isdigit() accepts "²" and "٣", which int() refuses; and a database id fits in 9 digits.
+    if cohort is not None and not (cohort.isascii() and cohort.isdigit() and len(cohort) <= 9):
         problems.append("cohort")
         cohort = None
     dates: Dict[str, Optional[datetime]] = {}
@@ -283,7 +290,10 @@ def _filters(request: Request) -> Tuple[Filters, Optional[str]]:
         except ValueError:
             problems.append(key)
             dates[key] = None
-    until = dates["until"] and dates["until"] + timedelta(days=1)  # "until" includes that day
+    try:
+        until = dates["until"] and dates["until"] + timedelta(days=1)  # "until" includes that day
+    except OverflowError:  # 9999-12-31: nothing is later
+        until = None
     problem = ("Ignored (use YYYY-MM-DD dates): " + ", ".join(problems)) if problems else None
     return Filters(int(cohort) if cohort else None, dates["since"], until), problem
 

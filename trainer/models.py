@@ -35,8 +35,7 @@ class TrainerAccount(Base):
     username = Column(String(80), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)
     role = Column(String(20), nullable=False, default="trainer")  # trainer | admin
-    failed_logins = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime(timezone=True))
+    disabled = Column(Boolean, nullable=False, default=False)  # set from the command line
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
@@ -51,11 +50,22 @@ class TrainerSession(Base):
     expires_at = Column(DateTime(timezone=True), nullable=False)
 
 
+class AttemptCounter(Base):
+    """Attempts under one key (sign-ins from an address, code guesses by a sender...) in the
+    current window (trainer/throttle.py)."""
+
+    __tablename__ = "attempt_counters"
+    key = Column(String(200), primary_key=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    window_start = Column(DateTime(timezone=True), nullable=False)
+
+
 class Cohort(Base):
     __tablename__ = "cohorts"
     id = Column(Integer, primary_key=True)
     name = Column(String(120), nullable=False, unique=True)
     enrolment_code = Column(String(16), nullable=False, unique=True)
+    enrolment_expires_at = Column(DateTime(timezone=True))  # None: until the trainer changes the code
     owner_id = Column(Integer, ForeignKey("trainer_accounts.id", ondelete="SET NULL"))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -91,6 +101,9 @@ class LinkCode(Base):
     trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False)
     expires_at = Column(DateTime(timezone=True), nullable=False)
     used_at = Column(DateTime(timezone=True))
+    # Sent from another channel, waiting for the trainee to confirm on the channel that made it.
+    claimed_channel = Column(String(40))
+    claimed_sender = Column(String(255))
 
 
 class Attempt(Base):

@@ -6,6 +6,8 @@ sees its own. A value that cannot be used stops the process with a message namin
 """
 
 import os
+import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Mapping, Optional, Tuple, TypeVar
@@ -87,6 +89,36 @@ def rasa_port() -> int:
     return setting("RASA_PORT", 5005, int, lambda port: 0 < port < 65536, "a port number")
 
 
+def web_session_secret() -> str:
+    """Signs the trainee page's sessions (WEB_SESSION_SECRET), shared by the web server and the
+    Rasa server. Unset: a key made once in var/db/, which serves one machine; several machines
+    must share one value."""
+    configured = _text("WEB_SESSION_SECRET")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "web_session.key"
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    try:  # whichever server starts first makes it; the other reads it
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the other server may be writing it this instant
+            written = key_file.read_text().strip()
+            if written:
+                return written
+            time.sleep(0.1)
+        raise SystemExit(f"serve: {key_file} is empty; delete it or set WEB_SESSION_SECRET") from None
+    with os.fdopen(descriptor, "w") as key:
+        made = secrets.token_urlsafe(32)
+        key.write(made)
+    return made
+
+
+def new_web_sessions_per_address() -> int:
+    """New trainee-page sessions one client address may start in 10 minutes
+    (NEW_WEB_SESSIONS_PER_ADDRESS); a classroom behind one address needs one per trainee."""
+    return setting("NEW_WEB_SESSIONS_PER_ADDRESS", 120, int, lambda n: n >= 1, "a whole number, at least 1")
+
+
 def cookie_secure() -> bool:
     """TRAINER_COOKIE_SECURE=1 behind a TLS proxy: the dashboard's cookie is then marked Secure."""
     return _text("TRAINER_COOKIE_SECURE") == "1"
@@ -136,12 +168,15 @@ ADMISSION_DEFAULTS: Dict[str, float] = {
     "rate_limit_per_minute": 30.0,
     "rate_limit_burst": 10.0,
     "max_open_sessions": 300.0,  # above the ~210 a 2-core replica serves (docs/deployment.md)
+    # A classroom behind one NAT address shares this share: a platoon of 60 fits.
+    "max_sessions_per_address": 60.0,
     "session_idle_minutes": 30.0,
 }
 
 
 def admission_limits(environ: Environ = None) -> Dict[str, float]:
-    """RATE_LIMIT_PER_MINUTE, RATE_LIMIT_BURST, MAX_OPEN_SESSIONS, SESSION_IDLE_MINUTES."""
+    """RATE_LIMIT_PER_MINUTE, RATE_LIMIT_BURST, MAX_OPEN_SESSIONS, MAX_SESSIONS_PER_ADDRESS,
+    SESSION_IDLE_MINUTES."""
     return {
         name: setting(name.upper(), default, float, lambda value: value >= 1, "a number, at least 1", environ)
         for name, default in ADMISSION_DEFAULTS.items()

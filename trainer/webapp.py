@@ -11,7 +11,7 @@ from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 
-from trainer import settings
+from trainer import settings, web_sessions
 from trainer.accounts import AccountStore
 from trainer.content_loader import load_content
 from trainer.dashboard import create_dashboard
@@ -25,6 +25,12 @@ WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 # nothing may be fetched from outside the deployment, so the import is removed when the bundle is
 # loaded (node_modules stays as npm installed it); the page uses the system's fonts.
 REMOTE_CSS_IMPORT = re.compile(rb"@import url\(https?://[^)]*\);")
+WEB_SESSION_COOKIE = "web_session"
+MAX_BODY_BYTES = 16 * 1024  # the largest form (a review) is well under 1 KB
+TOO_MANY_SESSIONS = (
+    "Too many new sessions from your network. Try again in a few minutes.\n"
+    "Trop de nouvelles sessions depuis votre réseau. Réessayez dans quelques minutes."
+)
 WIDGET_TEXTS = {
     "fr": {
         "title": "Entraînement",
@@ -74,8 +80,29 @@ def rasa_socket_url(request: Request) -> str:
     return f"{request.scheme}://{host}:{settings.rasa_port()}"
 
 
+def trainee_page_headers(socket_url: str) -> dict:
+    """The page runs our scripts only, talks only to us and to Rasa's socket, is framed by no
+    other site and is never cached (it carries the trainee's session token)."""
+    socket_origin = socket_url.rstrip("/")
+    websocket_origin = socket_origin.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        f"connect-src 'self' {socket_origin} {websocket_origin}; frame-ancestors 'self'; form-action 'self'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "SAMEORIGIN",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
 def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = None) -> Sanic:
     app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    session_secret = settings.web_session_secret()
+    new_sessions = web_sessions.NewSessionLimit(settings.new_web_sessions_per_address(), window_seconds=600)
     templates = Environment(loader=FileSystemLoader(WEB_ROOT / "templates"), autoescape=select_autoescape())
     templates.filters["when"] = local_time
     bundle_path = widget_bundle or WIDGET_BUNDLE
@@ -87,14 +114,25 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
     @app.get("/")
     async def trainee_page(request: Request):
         language = page_language(request)
+        session = web_sessions.session_of(session_secret, request.cookies.get(WEB_SESSION_COOKIE))
+        if session is None and not new_sessions.allow(request.remote_addr or request.ip):
+            return response.text(TOO_MANY_SESSIONS, 429, headers={"Retry-After": "600"})
+        session, token = web_sessions.issue(session_secret, session)
+        socket_url = rasa_socket_url(request)
         config = {
             "language": language,
             "languageChosen": chosen_language(request) is not None,
-            "socketUrl": rasa_socket_url(request),
+            "socketUrl": socket_url,
+            "sessionToken": token,
             **WIDGET_TEXTS[language],
         }
         html = templates.get_template("index.html").render(lang=language, config=config)
-        page = response.html(html, headers={"Cache-Control": "no-store"})
+        page = response.html(html, headers=trainee_page_headers(socket_url))
+        page.cookies[WEB_SESSION_COOKIE] = token
+        page.cookies[WEB_SESSION_COOKIE]["max-age"] = web_sessions.LIFETIME_SECONDS
+        page.cookies[WEB_SESSION_COOKIE]["httponly"] = True
+        page.cookies[WEB_SESSION_COOKIE]["samesite"] = "Lax"
+        page.cookies[WEB_SESSION_COOKIE]["secure"] = settings.cookie_secure()
         if request.args.get("lang") in settings.LANGUAGES:
             page.cookies["lang"] = language
             page.cookies["lang"]["max-age"] = 365 * 24 * 3600

@@ -12,6 +12,7 @@ import requests
 from sqlalchemy import update
 
 from harness.browser import SCREENSHOTS, chromium
+from harness.processes import REST_HEADERS
 from trainer.accounts import AccountStore
 from trainer.content_loader import load_content
 from trainer.identities import Trainees
@@ -53,7 +54,10 @@ def join_cohort(rasa_server_url, sender, name, code, cohort_name="Section Alpha"
 
     def say(text):
         reply = requests.post(
-            f"{rasa_server_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+            f"{rasa_server_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            headers=REST_HEADERS,
+            timeout=60,
         )
         reply.raise_for_status()
         return " ".join(message.get("text") or "" for message in reply.json())

@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from harness.processes import start_action_server, start_rasa_server
+from harness.processes import REST_HEADERS, start_action_server, start_rasa_server
 from tests.conftest import fresh_postgres_database
 from trainer.content_loader import load_content
 from trainer.db import Database
@@ -49,7 +49,9 @@ def replicas(test_model, server_logs):
 
 
 def send(url, sender, message):
-    reply = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=120)
+    reply = requests.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, headers=REST_HEADERS, timeout=120
+    )
     reply.raise_for_status()
     return "\n".join(part.get("text") or "" for part in reply.json())
 

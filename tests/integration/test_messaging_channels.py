@@ -9,7 +9,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from harness.processes import start_rasa_server
+from harness.processes import REST_HEADERS, start_rasa_server
 from harness.telegram_standin import BOT, TelegramStandIn
 from trainer.content_loader import load_content
 from trainer.engine import shown_options
@@ -156,7 +156,7 @@ def test_telegram_plays_a_scenario_with_inline_keyboards(messaging_url, telegram
     shown = trainee.press(f'/start_training{{"scenario": "{scenario.id}"}}')
     assert step.prompt["en"] in texts(shown)
     options = keyboard(shown[-1])
-    record = people.trainee_for("telegram", str(trainee.chat_id))
+    record = people.trainee_for("telegram", f"tg:{trainee.chat_id}")
     order = shown_options(step, store.active_attempt(record.id).id)  # shuffled, fixed for the attempt
     assert [b["text"] for b in options] == [o.label["en"] for o in order]
 
@@ -164,7 +164,7 @@ def test_telegram_plays_a_scenario_with_inline_keyboards(messaging_url, telegram
     assert chosen.id in options[0]["callback_data"]
     assert chosen.feedback["en"] in texts(trainee.press(options[0]["callback_data"]))
 
-    record = people.trainee_for("telegram", str(trainee.chat_id))
+    record = people.trainee_for("telegram", f"tg:{trainee.chat_id}")
     assert record.display_name == "Cpl Telegram"
     [answer] = store.answers(store.active_attempt(record.id).id)
     assert (answer["step"], answer["option"], answer["channel"]) == (step.id, chosen.id, "telegram")
@@ -175,17 +175,18 @@ def test_telegram_plays_a_scenario_with_inline_keyboards(messaging_url, telegram
 
 class WhatsAppUser:
     def __init__(self, url, number):
-        self.url, self.sender = url, f"whatsapp:{number}"
+        self.url, self.number = url, number
+        self.sender = f"wa:{number}"  # the conversation's id; Twilio's "From" is whatsapp:<number>
         self.sent = 0
 
     def send(self, body, signed=True):
         """Post one message as Twilio would; return the texts of the TwiML answer."""
         self.sent += 1
         form = {
-            "From": self.sender,
+            "From": f"whatsapp:{self.number}",
             "To": "whatsapp:+14155238886",
             "Body": body,
-            "MessageSid": f"SM{self.sender[-6:]}{self.sent:04d}",
+            "MessageSid": f"SM{self.number[-6:]}{self.sent:04d}",
             "AccountSid": "ACtest",
         }
         signature = RequestValidator(TWILIO_TOKEN).compute_signature(TWILIO_URL, form)
@@ -247,7 +248,7 @@ def test_a_link_code_from_the_web_joins_telegram_and_whatsapp(messaging_url, tel
 
     def rest(text):
         url = f"{messaging_url}/webhooks/rest/webhook"
-        replies = requests.post(url, json={"sender": web, "message": text}, timeout=60).json()
+        replies = requests.post(url, json={"sender": web, "message": text}, headers=REST_HEADERS, timeout=60).json()
         return " ".join(reply.get("text") or "" for reply in replies)
 
     rest('/set_language{"language": "en"}')
@@ -257,13 +258,15 @@ def test_a_link_code_from_the_web_joins_telegram_and_whatsapp(messaging_url, tel
     assert web_trainee.display_name == "Lt Web"
 
     code = re.search(r"\b([A-Z2-9]{6})\b", rest("link my phone")).group(1)
-    linked = TelegramUser(messaging_url, telegram, chat_id=5550002).send(f"/start {code}")
-    assert "Lt Web" in texts(linked) and "linked" in texts(linked)
-    assert people.trainee_for("telegram", "5550002").id == web_trainee.id
+    claimed = TelegramUser(messaging_url, telegram, chat_id=5550002).send(f"/start {code}")
+    assert "Almost done" in texts(claimed) and "Lt Web" not in texts(claimed)  # nothing joined yet
+    assert people.trainee_for("telegram", "tg:5550002").id != web_trainee.id
+    assert "Lt Web" in rest(f"link {code}") and people.trainee_for("telegram", "tg:5550002").id == web_trainee.id
 
     code = re.search(r"\b([A-Z2-9]{6})\b", rest("link")).group(1)
-    assert "Lt Web" in WhatsAppUser(messaging_url, "+22370000002").send(f"link {code.lower()}")
-    assert people.trainee_for("twilio", "whatsapp:+22370000002").id == web_trainee.id
+    assert "Almost done" in WhatsAppUser(messaging_url, "+22370000002").send(f"link {code.lower()}")
+    assert "Lt Web" in rest(f"link {code}")
+    assert people.trainee_for("twilio", "wa:+22370000002").id == web_trainee.id
 
     assert "unknown or has expired" in WhatsAppUser(messaging_url, "+22370000003").send(f"link {code}")
 

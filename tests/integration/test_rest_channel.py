@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 import requests
 
-from harness.processes import free_port, start_action_server, start_rasa_server
+from harness.processes import REST_HEADERS, free_port, start_action_server, start_rasa_server
 from rasa_plugins.admission import FULL, TOO_FAST
 from trainer.content_loader import load_content
 from trainer.db import Database
@@ -29,7 +29,9 @@ def rasa_url(rasa_server_url):
 
 
 def send(url, sender, message):
-    response = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+    response = requests.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, headers=REST_HEADERS, timeout=60
+    )
     response.raise_for_status()
     return response.json()
 

@@ -281,7 +281,7 @@ def test_a_number_in_range_chooses_that_option():
     assert answer["option"] == "warning_shot_now" and result["step_id"] != "approach"
 
 
-def test_link_without_a_code_makes_one_and_the_other_app_redeems_it():
+def test_link_without_a_code_makes_one_the_other_app_claims_it_and_this_one_confirms():
     messages, _ = run(ActionLinkAccount(), tracker("link my phone", intent="link_account"))
     code = messages[0]["code"]
     assert messages[0]["response"] == "utter_link_code" and len(code) == 6
@@ -289,18 +289,30 @@ def test_link_without_a_code_makes_one_and_the_other_app_redeems_it():
         runtime.trainees().trainee_for("rest", "t1").id, display_name="Awa", language="fr"
     )
 
-    phone = tracker(f"lier {code.lower()} svp", intent="link_account", sender="whatsapp:+2237", channel="twilio")
-    messages, events = run(ActionLinkAccount(), phone)
+    phone = tracker(f"please lier {code.lower()} svp", intent="link_account", sender="wa:+2237", channel="twilio")
+    messages, _ = run(ActionLinkAccount(), phone)
+    assert [m["response"] for m in messages] == ["utter_link_claimed"] and messages[0]["code"] == code
+    assert runtime.trainees().trainee_for("twilio", "wa:+2237").id != runtime.trainees().trainee_for("rest", "t1").id
+
+    messages, events = run(ActionLinkAccount(), tracker(f"link {code}", intent="link_account"))  # back on t1's app
     assert [m["response"] for m in messages] == ["utter_linked", "utter_menu"] and messages[0]["name"] == "Awa"
     assert slots(events) == {"language": "fr", "profile": "complete"}
-    assert (
-        runtime.trainees().trainee_for("twilio", "whatsapp:+2237").id == runtime.trainees().trainee_for("rest", "t1").id
-    )
+    assert runtime.trainees().trainee_for("twilio", "wa:+2237").id == runtime.trainees().trainee_for("rest", "t1").id
 
     messages, _ = run(
-        ActionLinkAccount(), tracker(f"link {code}", intent="link_account", sender="tg", channel="telegram")
+        ActionLinkAccount(), tracker(f"link {code}", intent="link_account", sender="tg:42", channel="telegram")
     )
     assert messages[0]["response"] == "utter_bad_link_code"  # a code works once
+
+
+def test_one_code_is_tried_per_message_and_a_sender_gets_five_tries():
+    for n in range(5):
+        guesses = tracker(f"link ABCD{n + 2}2 ABCD{n + 2}3", intent="link_account", sender="tg:7", channel="telegram")
+        assert run(ActionLinkAccount(), guesses)[0][0]["response"] == "utter_bad_link_code"
+    refused, _ = run(
+        ActionLinkAccount(), tracker("link WXYZ22", intent="link_account", sender="tg:7", channel="telegram")
+    )
+    assert refused[0]["response"] == "utter_too_many_codes" and 1 <= refused[0]["minutes"] <= 60
 
 
 def test_link_code_from_a_telegram_deep_link_entity():
@@ -309,11 +321,11 @@ def test_link_code_from_a_telegram_deep_link_entity():
         f'/link_account{{"link_code": "{code}"}}',
         intent="link_account",
         entities=[("link_code", code)],
-        sender="42",
+        sender="tg:42",
         channel="telegram",
     )
     messages, _ = run(ActionLinkAccount(), deep_link)
-    assert messages[0]["response"] == "utter_linked"
+    assert messages[0]["response"] == "utter_link_claimed"
 
 
 def test_a_typed_answer_is_graded_recorded_then_explained():

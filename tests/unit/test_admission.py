@@ -3,7 +3,7 @@ gate in front of a running Rasa server is tested in test_rest_channel.py."""
 
 import pytest
 
-from rasa_plugins.admission import FULL, TOO_FAST, Admission, Limits
+from rasa_plugins.admission import ADDRESS_FULL, FULL, TOO_FAST, Admission, Limits
 from trainer.settings import action_timeout_seconds as timeout_from
 from trainer.settings import session_max_events as max_events_from
 
@@ -52,6 +52,16 @@ def test_new_senders_are_refused_while_the_open_sessions_are_at_the_cap():
     assert admission.open_sessions() == 1
     assert admission.admit("c") is None
     assert admission.admit("d") == FULL
+
+
+def test_junk_senders_from_one_address_fill_its_share_not_the_server():
+    admission, clock = gate(max_open_sessions=60, max_sessions_per_address=20, session_idle_minutes=30)
+    refused = [admission.admit(f"junk-{n}", "203.0.113.7") for n in range(50)]
+    assert refused.count(None) == 20 and set(refused[20:]) == {ADDRESS_FULL}
+    assert admission.admit("web:trainee", "198.51.100.4") is None
+    assert admission.admit("tg:42") is None  # Telegram's senders come with no client address
+    clock.now += 31 * 60  # the junk sessions close: the address gets its share back
+    assert admission.admit("junk-again", "203.0.113.7") is None
 
 
 def test_limits_come_from_the_environment_with_defaults():

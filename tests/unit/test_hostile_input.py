@@ -178,3 +178,24 @@ def test_the_content_loader_reports_a_file_that_is_not_a_scenario(content_copy, 
     target.write_text(raw, encoding="utf-8")
     content, errors = load_or_report(content_copy, target)
     assert content is None and errors
+
+
+@pytest.mark.parametrize(
+    "query, ignored",
+    [
+        ({"cohort": "²"}, "cohort"),
+        ({"cohort": "٣"}, "cohort"),
+        ({"cohort": "9" * 40}, "cohort"),
+        ({"until": "9999-12-31"}, None),
+        ({"since": "0000-01-01"}, "since"),
+        ({"since": "2026-02-30", "until": "soon"}, "since, until"),
+    ],
+)
+def test_bad_dashboard_filters_are_a_message_not_a_server_error(query, ignored):
+    from types import SimpleNamespace
+
+    from trainer.dashboard import _filters
+
+    filters, problem = _filters(SimpleNamespace(args=query))
+    assert filters.cohort_id is None
+    assert (problem and problem.split(": ")[1]) == ignored

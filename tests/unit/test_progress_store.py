@@ -2,16 +2,27 @@
 
 import threading
 import time
+from collections import Counter
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, text, update
 from sqlalchemy.engine import make_url
 
 from harness.tcp_relay import TcpRelay
 from trainer.content_loader import load_content
 from trainer.db import Database, StoreUnavailable, create_db_engine, migrate
 from trainer.engine import best_option
-from trainer.identities import Trainees, UnknownCode
+from trainer.identities import (
+    CODE_TRIES_OVERALL,
+    CODE_TRIES_PER_SENDER,
+    LINK_CLAIMED,
+    LINKED,
+    TooManyTries,
+    Trainees,
+    UnknownCode,
+)
+from trainer.models import Cohort, utcnow
 from trainer.privacy import erase_trainee, export_trainee
 from trainer.progress import AnswerRecord, NotCurrentStep, ProgressStore
 
@@ -157,15 +168,64 @@ def test_web_and_telegram_identities_merge_after_linking(db, store, people):
     assert telegram.id != web.id
 
     code = people.create_link_code(web.id)
-    merged = people.redeem_link_code("telegram", "123456789", code.lower())
-    assert merged.id == web.id and merged.display_name == "Sgt Traoré"
+    with pytest.raises(UnknownCode):  # sent back on the web before any other app has sent it
+        people.use_link_code("socketio", "browser-session-1", code)
+    claimed, claimer = people.use_link_code("telegram", "123456789", code.lower())
+    assert (claimed, claimer.id) == (LINK_CLAIMED, telegram.id)  # nothing joined yet
+    assert people.trainee_for("telegram", "123456789").id == telegram.id
+    linked, merged = people.use_link_code("socketio", "browser-session-1", code)  # confirmed where it was made
+    assert linked == LINKED and merged.id == web.id and merged.display_name == "Sgt Traoré"
     assert people.trainee_for("telegram", "123456789").id == web.id
     assert {a.id for a in store.attempts(web.id)} == {web_attempt.id, telegram_attempt.id}
     assert export_trainee(db, telegram.id) is None  # the separate record is gone
     with pytest.raises(UnknownCode):  # one use only
-        people.redeem_link_code("whatsapp", "+22370000000", code)
+        people.use_link_code("whatsapp", "+22370000000", code)
     [(listed, channels)] = people.trainees()  # what `python -m trainer trainee list` prints
     assert listed == merged and sorted(channels) == [("socketio", "browser-session-1"), ("telegram", "123456789")]
+
+
+def test_a_code_claimed_from_two_apps_links_neither(people):
+    victim = people.trainee_for("socketio", "victim-session")
+    code = people.create_link_code(victim.id)
+    people.use_link_code("telegram", "tg-guesser", code)
+    with pytest.raises(UnknownCode):
+        people.use_link_code("twilio", "wa-victim-phone", code)
+    with pytest.raises(UnknownCode):  # burnt: the victim's confirmation links nobody
+        people.use_link_code("socketio", "victim-session", code)
+    assert people.trainee_for("telegram", "tg-guesser").id != victim.id
+
+
+def test_a_thousand_guesses_from_twenty_senders_are_cut_off_and_link_nothing(people):
+    victim = people.trainee_for("socketio", "guessed-victim")
+    code = people.create_link_code(victim.id)
+    outcomes = Counter()
+    for n in range(1000):
+        guess = code if n == 900 else f"{n:06d}"  # the right code, late among the guesses
+        try:
+            outcomes[people.use_link_code("telegram", f"guesser-{n % 20}", guess)[0]] += 1
+        except UnknownCode:
+            outcomes["unknown"] += 1
+        except TooManyTries:
+            outcomes["refused"] += 1
+    assert outcomes["unknown"] == min(20 * CODE_TRIES_PER_SENDER, CODE_TRIES_OVERALL)
+    assert outcomes["refused"] == 1000 - outcomes["unknown"] and LINK_CLAIMED not in outcomes
+    assert all(people.trainee_for("telegram", f"guesser-{n}").id != victim.id for n in range(20))
+    with pytest.raises(TooManyTries):  # the limit holds for enrolment codes too
+        people.enrol(victim.id, "ABC234", guesser="telegram guesser-3")
+
+
+def test_an_enrolment_code_expires_and_can_be_replaced(db, people):
+    code = people.create_cohort("Gao 2026-12", expires=timedelta(days=7))
+    trainee = people.trainee_for("rest", "gao-1")
+    assert people.enrol(trainee.id, code, guesser="rest gao-1") == "Gao 2026-12"
+    with db.transaction() as session:
+        session.execute(update(Cohort).values(enrolment_expires_at=utcnow() - timedelta(seconds=1)))
+    with pytest.raises(UnknownCode):
+        people.enrol(trainee.id, code)
+    new_code = people.new_enrolment_code("Gao 2026-12")
+    assert new_code != code and people.enrol(trainee.id, new_code) == "Gao 2026-12"
+    with pytest.raises(UnknownCode):
+        people.enrol(trainee.id, code)
 
 
 def test_enrolment_code_joins_a_cohort(people):

@@ -56,8 +56,8 @@ def world(database_url):
     db = Database(database_url)
     store, people = ProgressStore(db), Trainees(db)
     accounts = AccountStore(db)
-    alice, bob = accounts.create("alice", "alice-password"), accounts.create("bob", "bob-password-1")
-    admin = accounts.create("root", "root-password", "admin")
+    alice, bob = accounts.create("alice", "sable et vent 1"), accounts.create("bob", "pluie du nord 2")
+    admin = accounts.create("root", "harmattan sec 3", "admin")
     code_a, code_b = people.create_cohort("Alpha", alice.id), people.create_cohort("Bravo", bob.id)
     trainees = {}
     for sender, name, code, choice, typed in [

@@ -20,7 +20,7 @@ CONTENT = load_content()
 def world(database_url):
     db = Database(database_url)
     accounts, people, store = AccountStore(db), Trainees(db), ProgressStore(db)
-    alice, bob = accounts.create("alice", "alice-password"), accounts.create("bob", "bob-password-1")
+    alice, bob = accounts.create("alice", "sable et vent 1"), accounts.create("bob", "pluie du nord 2")
     trainee = people.trainee_for("rest", "awa")
     people.enrol(trainee.id, people.create_cohort("Alpha", alice.id))
     attempt = store.start_attempt(trainee.id, "checkpoint_motorbike", "approach")

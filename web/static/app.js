@@ -3,7 +3,8 @@
   var config = JSON.parse(document.getElementById("chat-config").textContent);
   window.WebChat.default(
     {
-      socketUrl: config.socketUrl,
+      // The session token this page was given: Rasa files the conversation under it.
+      socketUrl: config.socketUrl + "/?token=" + encodeURIComponent(config.sessionToken),
       socketPath: "/socket.io/",
       initPayload: "/greet",
       // Rasa receives these as message metadata; a chosen language is not asked again.

@@ -1,0 +1,58 @@
+"""Attempt counters shared by every process through the database: sign-ins per client address
+and per username, code guesses per sender and overall. Taking an attempt is one conditional
+UPDATE, so parallel requests cannot all slip under a limit (30 wrong passwords sent at once get
+as many checks as the limit allows, not 30)."""
+
+from datetime import datetime, timedelta
+from typing import Optional
+
+from sqlalchemy import case, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from trainer.db import Database, retrying
+from trainer.models import AttemptCounter, utcnow
+
+
+class Throttle:
+    def __init__(self, db: Database):
+        self.db = db
+
+    @retrying
+    def take(self, key: str, limit: int, window: timedelta, now: Optional[datetime] = None) -> Optional[int]:
+        """Count one attempt under `key`. None when it is within `limit` per `window`; else the
+        minutes until the window ends (the attempt is then not counted)."""
+        now = now or utcnow()
+        key = key[:200]
+        with self.db.transaction() as session:
+            insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+            session.execute(
+                insert(AttemptCounter).values(key=key, attempts=0, window_start=now).on_conflict_do_nothing()
+            )
+            expired = AttemptCounter.window_start <= now - window
+            taken = session.execute(
+                update(AttemptCounter)
+                .where(AttemptCounter.key == key, or_(expired, AttemptCounter.attempts < limit))
+                .values(
+                    attempts=case((expired, 1), else_=AttemptCounter.attempts + 1),
+                    window_start=case((expired, now), else_=AttemptCounter.window_start),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount == 1:
+                return None
+            counter = session.get(AttemptCounter, key)
+            started = (
+                counter.window_start if counter.window_start.tzinfo else counter.window_start.replace(tzinfo=now.tzinfo)
+            )
+            return max(1, int((started + window - now).total_seconds() // 60) + 1)
+
+    @retrying
+    def give_back(self, key: str) -> None:
+        """An attempt that succeeded does not count against the limit."""
+        with self.db.transaction() as session:
+            session.execute(
+                update(AttemptCounter)
+                .where(AttemptCounter.key == key[:200], AttemptCounter.attempts > 0)
+                .values(attempts=AttemptCounter.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
