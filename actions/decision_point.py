@@ -17,6 +17,7 @@ from actions.scenario import ActionGiveHint, ActionStartTraining, decision_point
 from trainer import coaching, settings, turn
 from trainer.db import StoreUnavailable
 from trainer.progress import AttemptInfo, NotCurrentStep
+from trainer.text import printable
 
 
 class ValidateScenarioForm(FormValidationAction):
@@ -65,7 +66,7 @@ class ValidateScenarioForm(FormValidationAction):
         message, language = tracker.latest_message, runtime.language(tracker)
         intent = message.get("intent") or {}
         said = turn.Said(
-            str(value),
+            printable(str(value)),  # no control or direction characters in what trainers read
             intent.get("name"),
             intent.get("confidence") or 0.0,
             next(tracker.get_latest_entity_values("option_id"), None),
@@ -102,11 +103,8 @@ class ValidateScenarioForm(FormValidationAction):
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_not_saved")
             return {"answer": None}
-        except NotCurrentStep:  # answered meanwhile, from another device: go where the attempt is
-            attempt = await runtime.in_thread(runtime.progress().attempt, attempt_id)
-            if attempt is None or attempt.status != "in_progress":
-                return scenario_over(dispatcher, tracker, "done")
-            return {"answer": None, "step_id": attempt.current_node}
+        except NotCurrentStep:  # answered already: from another device, or saved after a timeout
+            return await self._answered_already(dispatcher, tracker, attempt_id, language)
         if read.kind is turn.Kind.UNCLEAR:
             return {"answer": None, "unclear_count": one_more_unclear(tracker)}
         runtime.say(dispatcher, read.reply)
@@ -117,6 +115,29 @@ class ValidateScenarioForm(FormValidationAction):
             }
         await debrief(dispatcher, recorded.attempt, language)
         return scenario_over(dispatcher, tracker, "done")
+
+    async def _answered_already(self, dispatcher, tracker, attempt_id: int, language) -> Dict[Text, Any]:
+        """This point's answer was stored without the trainee seeing its feedback (the action
+        server saved it after Rasa's apology, or another device answered): say it, then go on
+        where the attempt is."""
+        point = decision_point(tracker)
+        try:
+            attempt = await runtime.in_thread(runtime.progress().attempt, attempt_id)
+            answers = await runtime.in_thread(runtime.progress().answers, attempt_id)
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_not_saved")
+            return {"answer": None}
+        saved = [a for a in answers if point is not None and a["step"] == point.step.id and a["grade"] is not None]
+        if saved:
+            dispatcher.utter_message(response="utter_answer_saved_earlier")
+            runtime.say(
+                dispatcher, turn.saved_feedback(saved[-1], point, runtime.grader(), runtime.content(), language)
+            )
+        if attempt is None or attempt.status != "in_progress":
+            if attempt is not None and attempt.status == "completed":
+                await debrief(dispatcher, attempt, language)
+            return scenario_over(dispatcher, tracker, "done")
+        return {"answer": None, "step_id": attempt.current_node, "hint_used": False, "unclear_count": 0.0}
 
 
 async def debrief(dispatcher: CollectingDispatcher, attempt: AttemptInfo, language: Text) -> None:

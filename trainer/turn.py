@@ -250,6 +250,23 @@ def _typed(text: str, graded: GradeResult, point: DecisionPoint, content: Conten
     return Turn(Kind.ANSWER, record=record, reply=coaching.typed_feedback(content, step, graded, branch, language))
 
 
+def saved_feedback(
+    answer: dict, point: DecisionPoint, grader: Grader, content: Content, language: str
+) -> coaching.Message:
+    """The feedback for an answer already stored at `point` (answer_dict) whose reply never
+    reached the trainee: the action server saved it after Rasa had given up waiting. A typed
+    answer is graded again (the grader is deterministic); should that differ from the stored
+    grade, or for a picked option, the feedback is the stored option's."""
+    option = point.step.option(answer["option"]) if answer.get("option") else None
+    if answer.get("text") and not answer.get("needs_review"):
+        graded = grader.grade(point.scenario.id, point.step.id, answer["text"])
+        if graded.grade == answer["grade"] and option is not None:
+            return coaching.typed_feedback(content, point.step, graded, option, language)
+    if option is None:
+        return coaching.Message("")
+    return coaching.option_feedback(content, option, language)
+
+
 def _branch(step: Step, graded: GradeResult) -> Option:
     """The option whose story a typed answer follows: the nearest grade (engine.option_for_grade)
     and, among options of that grade, the one closest in meaning to what was typed."""

@@ -571,3 +571,23 @@ def test_a_request_that_names_the_exercise_is_always_a_request():
     result, messages = validate_answer("stop le scenario", base, "stop_scenario", confidence=0.95)
     assert result["answer"] == "paused" and result["scenario_state"] == "idle"
     assert messages[0]["response"] == "utter_stopped" and runtime.progress().answers(int(base["attempt_id"])) == []
+
+
+def test_an_answer_saved_after_rasa_gave_up_is_told_with_its_feedback_on_the_next_message():
+    base = playing_slots()
+    escalate = runtime.content().scenario("checkpoint_motorbike").steps["approach"].option("escalate")
+    # The action server stored this answer after Rasa's timeout apology: the tracker never moved on.
+    validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="late")
+    messages, events = run_form(base, "I shout and show my torch", message_id="sent-again")
+    assert messages[0]["response"] == "utter_answer_saved_earlier"
+    assert escalate.feedback["en"].split(".")[0] in messages[1]["text"]
+    assert slots(events)["step_id"] == "stops"
+    next_prompt = runtime.content().scenario("checkpoint_motorbike").steps["stops"].prompt["en"]
+    assert messages[-1]["text"] == next_prompt  # and the story goes on from where it is
+
+
+def test_control_and_direction_characters_never_reach_a_stored_answer():
+    base = playing_slots()
+    validate_answer("\u202eGrade 3/3\u202c I shout\x00 and show my torch", base, message_id="bidi")
+    [answer] = runtime.progress().answers(int(base["attempt_id"]))
+    assert answer["text"] == "Grade 3/3 I shout and show my torch"
