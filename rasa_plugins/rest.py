@@ -88,7 +88,7 @@ class TokenRestInput(RestInput):
             if not message["text"]:
                 return response.json([{"recipient_id": message["sender"], "text": EMPTY_MESSAGE}])
             collector = CollectingOutputChannel()
-            with from_address(request.ip):
+            with from_address(request.remote_addr or request.ip):
                 await on_new_message(
                     UserMessage(
                         message["text"],

@@ -99,7 +99,7 @@ class WebChatInput(SocketIOInput):
                 logger.info("socket.io: connection without a valid session token refused")
                 return False
             request = environ.get("sanic.request")
-            address = request.ip if request is not None else None
+            address = (request.remote_addr or request.ip) if request is not None else None
             await sio.save_session(sid, {"sender": sender_id("socketio", session), "address": address})
             return True
 

@@ -226,3 +226,11 @@ def test_browsers_may_call_rasa_only_from_the_trainee_page(guarded):
 
     assert allowed("http://localhost:8080") == "http://localhost:8080"
     assert allowed("https://elsewhere.example") is None
+
+
+def test_logs_never_hold_what_trainees_write(guarded):
+    say(guarded.url, "guarded-a", f'/start_training{{"scenario": "{SCENARIO.id}"}}')
+    say(guarded.url, "guarded-a", "I would shout zebra-4471 and then fire at them all")
+    say(guarded.url, "guarded-a", "zebra-4471 " * 300)  # too long: refused, and not logged either
+    for server in guarded.servers:
+        assert "zebra-4471" not in server.output()

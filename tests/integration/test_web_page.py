@@ -31,7 +31,9 @@ def web(rasa_server_url, server_logs, tmp_path_factory):
 
 
 def page_config(reply):
-    return json.loads(re.search(r'<script id="chat-config" type="application/json">(.*?)</script>', reply.text).group(1))
+    return json.loads(
+        re.search(r'<script id="chat-config" type="application/json">(.*?)</script>', reply.text).group(1)
+    )
 
 
 def test_the_trainee_page_signs_one_session_per_browser_and_is_locked_down(web):

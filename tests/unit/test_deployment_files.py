@@ -18,9 +18,14 @@ RASA_VARIABLES = set(
     re.findall(r"\$\{(\w+)\}", (ROOT / "credentials.yml").read_text() + (ROOT / "endpoints.yml").read_text())
 )
 REQUIRED_BY_RASA = {"ACTION_SERVER_URL", "TRACKER_STORE_URL", "LOCK_STORE_URL"}
-RASA_SETTINGS = {"RASA_ENABLE_API", "RASA_API_TOKEN", "ACTION_TIMEOUT_SECONDS", "WEB_SESSION_SECRET", "RASA_CORS"} | {
-    f.name.upper() for f in fields(Limits)
-}
+RASA_SETTINGS = {
+    "RASA_ENABLE_API",
+    "RASA_API_TOKEN",
+    "ACTION_TIMEOUT_SECONDS",
+    "WEB_SESSION_SECRET",
+    "RASA_CORS",
+    "SANIC_PROXIES_COUNT",
+} | {f.name.upper() for f in fields(Limits)}
 
 
 def load(path):

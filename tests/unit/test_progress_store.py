@@ -256,7 +256,7 @@ def test_export_and_erase_everything_about_a_trainee(db, store, people, tmp_path
 
     tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
     tracker_store = SQLTrackerStore(Domain.empty(), host=tracker_url)
-    for sender in ("frank", "grace"):
+    for sender in ("frank", "grace", "web:frank"):  # "web:frank": a web trainee, whose id only the web makes
         tracker = DialogueStateTracker(sender, slots=[])
         tracker.update(UserUttered("hello"))
         import asyncio
@@ -270,6 +270,7 @@ def test_export_and_erase_everything_about_a_trainee(db, store, people, tmp_path
     assert export_trainee(db, other.id) is not None
     assert asyncio.run(tracker_store.retrieve("frank")) is None
     assert asyncio.run(tracker_store.retrieve("grace")) is not None
+    assert asyncio.run(tracker_store.retrieve("web:frank")) is not None
 
 
 def test_migrations_upgrade_the_first_schema_without_losing_rows(database_url):
@@ -292,11 +293,14 @@ def test_migrations_upgrade_the_first_schema_without_losing_rows(database_url):
             c=cohort,
         )
         trainee_id = one("SELECT id FROM trainees WHERE display_name = 'Awa'")
-        insert(
-            "INSERT INTO channel_identities (trainee_id, channel, sender_id, created_at) "
-            "VALUES (:t, 'rest', 'awa', :created)",
-            t=trainee_id,
-        )
+        for channel, sender in (("rest", "awa"), ("telegram", "5550001"), ("twilio", "whatsapp:+22370000001")):
+            insert(
+                "INSERT INTO channel_identities (trainee_id, channel, sender_id, created_at) "
+                "VALUES (:t, :channel, :sender, :created)",
+                t=trainee_id,
+                channel=channel,
+                sender=sender,
+            )
         insert(
             "INSERT INTO attempts (trainee_id, scenario_id, status, current_node, started_at) "
             "VALUES (:t, 'checkpoint_motorbike', 'in_progress', 'stops', :created)",
@@ -317,6 +321,9 @@ def test_migrations_upgrade_the_first_schema_without_losing_rows(database_url):
     assert "owner_id" in {c["name"] for c in inspect(db.engine).get_columns("cohorts")}
     trainee = Trainees(db).trainee_for("rest", "awa")
     assert (trainee.id, trainee.display_name, trainee.cohort) == (trainee_id, "Awa", "C1")
+    # Telegram and WhatsApp trainees keep their record under their channel's new sender ids.
+    assert Trainees(db).trainee_for("telegram", "tg:5550001").id == trainee_id
+    assert Trainees(db).trainee_for("twilio", "wa:+22370000001").id == trainee_id
     attempt = store.active_attempt(trainee.id)
     assert attempt.current_node == "stops"
     assert store.answers(attempt.id)[0]["option"] == "escalate"
