@@ -15,9 +15,11 @@ nothing, so one client address may hold at most MAX_SESSIONS_PER_ADDRESS of the 
 junk senders from one address fill their own share, not the server. The address is that of the
 web page's socket or the REST client (channels set it with `from_address`); Telegram and
 WhatsApp senders are verified by their platform and all arrive from its servers, so they have
-none. The refusals are in English and
-French: the trainee's language is in the tracker, and reading it would cost the database query
-the limit is there to save. Counts are per Rasa server process (see docs/deployment.md).
+none.
+
+The refusals are in English and French: the trainee's language is in the tracker, and reading
+it would cost the database query the limit is there to save. Counts are per Rasa server process
+(see docs/deployment.md).
 """
 
 import contextlib

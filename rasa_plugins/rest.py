@@ -9,7 +9,6 @@ and a message saying what is wrong, never a traceback; an empty message gets a s
 
 import hmac
 import json
-import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -21,8 +20,6 @@ from sanic.response import HTTPResponse
 
 from rasa_plugins.admission import from_address
 from trainer.identities import CHANNEL_PREFIXES, reserved
-
-logger = logging.getLogger(__name__)
 
 SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+:-]{0,63}$")
 EMPTY_MESSAGE = "Send a message. / Envoyez un message."

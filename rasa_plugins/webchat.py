@@ -7,6 +7,10 @@ what a page being reloaded would miss.
 - A reply sent while no page is connected to the conversation (a reload, a phone dropping the
   tab) went nowhere. It is kept, a few minutes at most, and sent when the page asks for the
   conversation again.
+- Rasa's channel let any client join any conversation by naming its session id. Here a socket
+  must connect with the token the web page signed (trainer/web_sessions.py), and its messages
+  and replies belong to the session that token names, under the sender id "web:<session>";
+  the session id a client sends is ignored.
 """
 
 import json

@@ -95,7 +95,7 @@ def web_session_secret() -> str:
     must share one value."""
     configured = _text("WEB_SESSION_SECRET")
     if configured:
-        return configured
+        return setting("WEB_SESSION_SECRET", configured, str, lambda key: len(key) >= 32, "at least 32 characters")
     key_file = DATA_DIR / "web_session.key"
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     try:  # whichever server starts first makes it; the other reads it
