@@ -72,7 +72,8 @@ def test_a_trainee_plays_in_the_browser_and_continues_after_a_reload(page, web_u
     wait_for_text(page, "3/3 Right")
     page.reload()  # mid-turn: the page is reloaded as soon as the feedback shows
     try:  # what Rasa sent while the page was away arrives when it is back (rasa_plugins/webchat.py)
-        page.wait_for_function("document.body.innerText.includes('What do you advise?')", timeout=10_000)
+        # Predicates are functions: a string expression would need 'unsafe-eval', which the page's CSP refuses.
+        page.wait_for_function("() => document.body.innerText.includes('What do you advise?')", timeout=10_000)
     except Exception:  # a reply sent in the instant the old connection was closing: "repeat" says it again
         type_answer(page, "repeat")
         wait_for_text(page, "What do you advise?")
@@ -84,7 +85,7 @@ def test_a_trainee_plays_in_the_browser_and_continues_after_a_reload(page, web_u
     page.wait_for_timeout(3000)
     page.context.set_offline(False)  # ...and comes back: the widget reconnects to the same session
     type_answer(page, "repeat")
-    page.wait_for_function("document.body.innerText.split('What do you advise?').length > 2", timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.split('What do you advise?').length > 2", timeout=60_000)
 
     page.reload()
     wait_for_text(page, "What do you advise?")  # the conversation is still there
