@@ -1,5 +1,5 @@
-# One image for the three servers (they share one environment, as in development):
-#   docker run IMAGE actions | rasa | web      (see scripts/serve.sh, docker-compose.yml)
+# One image for every process (they share one environment, as in development):
+#   docker run IMAGE actions | rasa | web | reminders   (see scripts/serve.sh, docker-compose.yml)
 # Python 3.10 is inside rasa 3.6's supported range, so the pinned set installs the ordinary way.
 FROM python:3.10.13-slim-bookworm
 

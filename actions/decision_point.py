@@ -10,13 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
+from actions.knowledge import certificate_if_earned
 from actions.language import ActionSetLanguage
 from actions.progress import ActionShowProgress
+from actions.review import reviews
 from actions.rules import ActionExplainRule
 from actions.scenario import ActionGiveHint, ActionStartTraining, decision_point, present_decision_point, scenario_over
 from trainer import coaching, settings, turn
 from trainer.db import StoreUnavailable
 from trainer.progress import AttemptInfo, NotCurrentStep
+from trainer.spaced_review import MISSED_GRADE
 from trainer.text import printable
 
 
@@ -65,8 +68,11 @@ class ValidateScenarioForm(FormValidationAction):
             return scenario_over(dispatcher, tracker, "done")
         message, language = tracker.latest_message, runtime.language(tracker)
         intent = message.get("intent") or {}
+        typed = str(value)
         said = turn.Said(
-            printable(str(value)),  # no control or direction characters in what trainers read
+            # No control or direction characters in what trainers read; the length limit is on
+            # what was sent (the admission gate's), not on what printing would leave of it.
+            typed if len(typed) > settings.MAX_ANSWER_CHARS else printable(typed),
             intent.get("name"),
             intent.get("confidence") or 0.0,
             next(tracker.get_latest_entity_values("option_id"), None),
@@ -107,6 +113,12 @@ class ValidateScenarioForm(FormValidationAction):
             return await self._answered_already(dispatcher, tracker, attempt_id, language)
         if read.kind is turn.Kind.UNCLEAR:
             return {"answer": None, "unclear_count": one_more_unclear(tracker)}
+        if record.grade is not None and record.grade <= MISSED_GRADE:  # it comes back for review
+            attempt = recorded.attempt
+            try:
+                await runtime.in_thread(reviews().add_missed, attempt.trainee_id, attempt.scenario_id, record.step_id)
+            except StoreUnavailable:
+                pass  # the answer is saved; only its review is lost
         runtime.say(dispatcher, read.reply)
         if not record.finishes:
             return {
@@ -114,6 +126,10 @@ class ValidateScenarioForm(FormValidationAction):
                 **runtime.changed(tracker, {"step_id": record.next_node, "hint_used": False, "unclear_count": 0.0}),
             }
         await debrief(dispatcher, recorded.attempt, language)
+        try:  # the last scenario played after passing the after-test: the certificate now
+            await certificate_if_earned(dispatcher, await runtime.trainee(tracker), language)
+        except StoreUnavailable:
+            pass  # given at the next scenario or test
         return scenario_over(dispatcher, tracker, "done")
 
     async def _answered_already(self, dispatcher, tracker, attempt_id: int, language) -> Dict[Text, Any]:

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
+from actions.review import present_due_review
 from trainer import coaching
 from trainer.content import localized
 from trainer.db import StoreUnavailable
@@ -50,7 +51,7 @@ class ActionWelcome(Action):
         if attempt is not None:
             title = localized(runtime.content().scenario(attempt.scenario_id).title, runtime.language(tracker))
             dispatcher.utter_message(response="utter_offer_resume", scenario=title)
-        else:
+        elif not await review_or_nothing(dispatcher, trainee, runtime.language(tracker)):
             dispatcher.utter_message(response="utter_menu")
         return [SlotSet("profile", "complete")]
 
@@ -119,16 +120,34 @@ class ActionCompleteOnboarding(Action):
         law = coaching.first_contact(runtime.content(), language)
         if law is not None:  # which law binds in Mali, before any scenario
             runtime.say(dispatcher, law)
+        runtime.say(dispatcher, coaching.check_offer(runtime.content(), language))  # the before-test
         dispatcher.utter_message(response="utter_menu")
         return [SlotSet("profile", "complete")]
 
 
 class ActionShowMenu(Action):
+    """The menu, after a review that is due (the review's answer then shows the menu)."""
+
     def name(self) -> Text:
         return "action_show_menu"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_menu")
+        try:
+            trainee = await runtime.trainee(tracker)
+        except StoreUnavailable:
+            trainee = None
+        if trainee is None or not await review_or_nothing(dispatcher, trainee, runtime.language(tracker)):
+            dispatcher.utter_message(response="utter_menu")
         return []
+
+
+async def review_or_nothing(dispatcher: CollectingDispatcher, trainee, language: Text) -> bool:
+    """A due review shown before the menu; False when none is due or the store is down."""
+    if not trainee.display_name:
+        return False
+    try:
+        return await present_due_review(dispatcher, trainee, language)
+    except StoreUnavailable:
+        return False

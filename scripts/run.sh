@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the assistant: action server, Rasa server and web page. Ctrl-C stops them all.
+# Run the assistant: action server, Rasa server, web page and the reminders process. Ctrl-C stops
+# them all.
 # Trains a model first only when data, domain, config or content changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,7 @@ stop_all() {
 }
 trap stop_all EXIT
 
-servers=(actions rasa web)
+servers=(actions rasa web reminders)
 for server in "${servers[@]}"; do
     scripts/serve.sh "$server" >"$logs/$server.log" 2>&1 &
     pids+=($!)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start one of the three servers in the foreground: scripts/serve.sh actions|rasa|web
+# Start one of the processes in the foreground: scripts/serve.sh actions|rasa|web|reminders
 # The one command line for each, used by scripts/run.sh, the Dockerfile, docker-compose.yml and
 # the Helm values (deploy/). Configuration comes from the environment (see README).
 set -euo pipefail
@@ -54,8 +54,12 @@ rasa)
 web)
     exec "$python" -m compat trainer web --host "${WEB_HOST:-0.0.0.0}" --port "${WEB_PORT:-8080}"
     ;;
+reminders)
+    # Telegram reminders of due reviews (trainer/reminders.py); idle without TELEGRAM_TOKEN.
+    exec "$python" -m trainer reminders
+    ;;
 *)
-    echo "usage: scripts/serve.sh actions|rasa|web" >&2
+    echo "usage: scripts/serve.sh actions|rasa|web|reminders" >&2
     exit 2
     ;;
 esac

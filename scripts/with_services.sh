@@ -3,7 +3,7 @@
 # their data, whatever the command's outcome:
 #   scripts/with_services.sh make test
 # Installs what the tests use from Debian when missing (needs root, as in CI): postgresql,
-# redis-server, and chromium for the browser tests.
+# redis-server, chromium for the browser tests, and poppler-utils to render certificates.
 # The command sees TEST_DATABASE_URL and TEST_REDIS_URL.
 set -euo pipefail
 
@@ -14,6 +14,7 @@ need=()
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # renders certificates to check them
 if [ ${#need[@]} -gt 0 ]; then
     echo "services: installing ${need[*]} from Debian" >&2
     export DEBIAN_FRONTEND=noninteractive

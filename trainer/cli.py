@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     new_code.add_argument("name")
     new_code.add_argument("--expires-days", type=int, metavar="DAYS", help="the code stops working after DAYS days")
     new_code.set_defaults(handler=_cohort_new_code)
+    after_test = cohort.add_parser(
+        "open-after-test", help="let a cohort take the after-test now, before finishing every scenario"
+    )
+    after_test.add_argument("name")
+    after_test.set_defaults(handler=_cohort_open_after_test)
 
     trainer = _actions(commands, "trainer", "trainer accounts of the dashboard")
     create = trainer.add_parser(
@@ -101,14 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="export a cohort's records (CSV or xAPI JSON)",
-        description="CSV: one row per answer (--rows answers) or per attempt (--rows attempts). "
+        description="CSV: one row per answer (--rows answers), per attempt (--rows attempts) or per "
+        "trainee and principle with the knowledge checks' gains (--rows learning). "
         "JSON: xAPI statements; --send posts them to the LRS named by LRS_URL, LRS_USERNAME, LRS_PASSWORD.",
     )
     report.add_argument("--cohort", required=True, metavar="NAME")
     report.add_argument("--format", choices=("csv", "json"), default="csv")
-    report.add_argument("--rows", choices=("answers", "attempts"), default="answers")
+    report.add_argument(
+        "--rows",
+        choices=("answers", "attempts", "learning"),
+        default="answers",
+        help="learning: before- and after-test scores and gains per trainee, principle and group",
+    )
     report.add_argument("--send", action="store_true", help="send the xAPI statements to the LRS")
     report.set_defaults(handler=_report)
+
+    certificate = _actions(commands, "certificate", "trainees' certificates")
+    revoke = certificate.add_parser("revoke", help="revoke a certificate: /verify/CODE then says it is not valid")
+    revoke.add_argument("code")
+    revoke.set_defaults(handler=_certificate_revoke)
+    pdf = certificate.add_parser("pdf", help="write a certificate's PDF (as trainees download it)")
+    pdf.add_argument("code")
+    pdf.add_argument("--output", type=Path, required=True, metavar="FILE")
+    pdf.set_defaults(handler=_certificate_pdf)
 
     review = _actions(commands, "review", "trainers' reviews of typed answers")
     examples = review.add_parser(
@@ -118,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     examples.add_argument("--cohort", metavar="NAME", help="only this cohort's answers")
     examples.set_defaults(handler=_review_export)
+
+    reminders = commands.add_parser(
+        "reminders",
+        help="send Telegram reminders of due reviews, every REMINDER_INTERVAL_SECONDS (make run starts it)",
+    )
+    reminders.add_argument("--once", action="store_true", help="one round, then exit")
+    reminders.set_defaults(handler=_reminders)
 
     web = commands.add_parser("web", help="serve the trainee page (and dashboard)")
     web.add_argument("--host", default="0.0.0.0")
@@ -352,6 +379,50 @@ def _cohort_new_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cohort_open_after_test(args: argparse.Namespace) -> int:
+    from trainer.knowledge import Checks
+
+    if not Checks(_database()).open_after_test(args.name):
+        print(f"no cohort named {args.name!r}", file=sys.stderr)
+        return 1
+    print(f"cohort {args.name!r}: the after-test is open; trainees get it when they ask for the test")
+    return 0
+
+
+def _certificate_revoke(args: argparse.Namespace) -> int:
+    from trainer.certificates import Certificates
+
+    revoked = Certificates(_database()).revoke(args.code)
+    if revoked is None:
+        print(f"no certificate with code {args.code!r}", file=sys.stderr)
+        return 1
+    print(f"certificate {revoked.code} of {revoked.name} revoked")
+    return 0
+
+
+def _certificate_pdf(args: argparse.Namespace) -> int:
+    from trainer import settings
+    from trainer.certificates import Certificates, certificate_pdf
+    from trainer.content_loader import load_content
+
+    found = Certificates(_database()).find(args.code)
+    if found is None:
+        print(f"no certificate with code {args.code!r}", file=sys.stderr)
+        return 1
+    args.output.write_bytes(certificate_pdf(found, load_content(), settings.public_url()))
+    print(f"{args.output} written" + ("" if found.valid else " (this certificate is revoked)"))
+    return 0
+
+
+def _reminders(args: argparse.Namespace) -> int:
+    import logging
+
+    from trainer.reminders import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    return run(once=args.once)
+
+
 def _days(args: argparse.Namespace):
     from datetime import timedelta
 
@@ -427,12 +498,18 @@ def _report(args: argparse.Namespace) -> int:
         names = ", ".join(c.name for c in reports.cohorts(everyone)) or "none yet"
         print(f"no cohort named {args.cohort!r} (cohorts: {names})", file=sys.stderr)
         return 1
-    attempts = reports.attempts(everyone, Filters(cohort_id=cohort.id))
+    filters = Filters(cohort_id=cohort.id)
+    attempts = reports.attempts(everyone, filters)
+    learned = reports.learning(everyone, filters)
     if args.format == "csv":
-        answers = (answer for attempt in attempts for answer in attempt.answers)
-        sys.stdout.write(exports.answers_csv(answers) if args.rows == "answers" else exports.attempts_csv(attempts))
+        if args.rows == "learning":
+            sys.stdout.write(exports.learning_csv(learned))
+        else:
+            answers = (answer for attempt in attempts for answer in attempt.answers)
+            sys.stdout.write(exports.answers_csv(answers) if args.rows == "answers" else exports.attempts_csv(attempts))
         return 0
     statements = exports.xapi_statements(attempts, reports.content, exports.homepage())
+    statements += exports.learning_statements(learned, exports.homepage())
     if not args.send:
         print(json.dumps(statements, ensure_ascii=False, indent=2))
         return 0

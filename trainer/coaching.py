@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence
 
-from trainer.content import Content, Option, Rule, Scenario, Step, localized
+from trainer.content import BEFORE_FORM, CheckItem, Content, Option, Rule, Scenario, Step, localized
 from trainer.engine import best_option
 from trainer.scoring import GradeResult
 from trainer.settings import PASS_MARK
@@ -378,3 +378,85 @@ def progress(content: Content, attempts: Sequence, language: str) -> Message:
         lines.insert(0, content.label("progress_none", language))
     lines.append(content.label("progress_summary", language, done=len(finished), total=len(content.scenarios)))
     return Message("\n\n".join(lines))
+
+
+# Knowledge check ---------------------------------------------------------------------------------
+
+
+def check_offer(content: Content, language: str) -> Message:
+    """The before-test, offered at enrolment before any scenario."""
+    count = len(content.check_forms[BEFORE_FORM])
+    return Message(
+        content.label("check_offer", language, count=count),
+        [Button(content.label("check_button", language), "knowledge_check")],
+    )
+
+
+def check_question(content: Content, item: CheckItem, number: int, count: int, language: str) -> Message:
+    """A question of the knowledge check with its options as buttons."""
+    heading = content.label("check_question", language, n=number, count=count)
+    buttons = [Button(localized(o.label, language), "check_answer", {"check_option": o.id}) for o in item.options]
+    return Message(f"{heading}\n\n{localized(item.question, language)}", buttons)
+
+
+def check_feedback(content: Content, item: CheckItem, option_id: str, language: str) -> str:
+    """Right or not, why, and the rules: after every question, so the test also teaches."""
+    picked = item.option(option_id)
+    if picked is not None and picked.correct:
+        verdict = content.label("check_right", language)
+    else:
+        verdict = content.label("check_wrong", language, answer=localized(item.right.label, language))
+    rules = "; ".join(localized(content.rules[r].short, language) for r in item.rules if r in content.rules)
+    return f"{verdict} {localized(item.explanation, language)}\n\n{content.label('rules', language)} {rules}"
+
+
+def check_summary(
+    content: Content, right: int, count: int, before: Optional[float], after: float, language: str
+) -> str:
+    """The score of a finished test; after the after-test, beside the before-test's."""
+    lines = [content.label("check_done", language, right=right, count=count, percent=_percent(after))]
+    if before is not None:
+        lines.append(content.label("check_gain", language, before=_percent(before), after=_percent(after)))
+    return "\n\n".join(lines)
+
+
+def certificate_message(content: Content, code: str, public_url: str, language: str) -> str:
+    base = public_url.rstrip("/")
+    return content.label(
+        "certificate", language, code=code, pdf=f"{base}/certificates/{code}.pdf", verify=f"{base}/verify/{code}"
+    )
+
+
+# Spaced review ---------------------------------------------------------------------------------
+
+
+def review_question(content: Content, step: Step, options: Sequence[Option], item_id: int, language: str) -> Message:
+    """A decision point brought back for review: its prompt and options; a button says which
+    review it answers, so an old one pressed later counts for nothing else."""
+    buttons = [
+        Button(localized(o.label, language), "review_answer", {"review_option": f"{item_id}:{o.id}"}) for o in options
+    ]
+    return Message(f"{content.label('review_intro', language)}\n\n{localized(step.prompt, language)}", buttons)
+
+
+def review_feedback(content: Content, option: Option, next_in_days: Optional[int], language: str) -> Message:
+    """The option's own feedback, then when the point comes back (None: right at every interval)."""
+    told = option_feedback(content, option, language)
+    if next_in_days is None:
+        return told
+    when = (
+        content.label("review_right", language, days=next_in_days)
+        if next_in_days > 1
+        else content.label("review_wrong", language)
+    )
+    return Message(f"{told.text}\n\n{when}", told.buttons)
+
+
+def reminders_offer(content: Content, language: str) -> Message:
+    return Message(
+        content.label("reminders_offer", language),
+        [
+            Button(content.label("reminders_yes", language), "set_reminders", {"reminders": "on"}),
+            Button(content.label("reminders_no", language), "set_reminders", {"reminders": "off"}),
+        ],
+    )

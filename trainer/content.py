@@ -168,6 +168,35 @@ class Request:
     phrases: Dict[str, Tuple[str, ...]]  # per language; {n} a rule number, {topic} a principle or topic
 
 
+@dataclass(frozen=True)
+class CheckOption:
+    id: str
+    label: Localized
+    correct: bool
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """A multiple-choice question of the knowledge check."""
+
+    id: str
+    principle: str
+    rules: Tuple[str, ...]
+    question: Localized
+    options: Tuple[CheckOption, ...]
+    explanation: Localized
+
+    def option(self, option_id: str) -> Optional[CheckOption]:
+        return next((option for option in self.options if option.id == option_id), None)
+
+    @property
+    def right(self) -> CheckOption:
+        return next(option for option in self.options if option.correct)
+
+
+BEFORE_FORM, AFTER_FORM = "a", "b"  # content/knowledge_check.yml: taken before and after training
+
+
 @dataclass
 class Content:
     principles: Dict[str, Principle]
@@ -180,6 +209,7 @@ class Content:
     labels: Dict[str, Localized] = field(default_factory=dict)  # interface.yml labels
     requests: Dict[str, "Request"] = field(default_factory=dict)  # intent -> what a trainee may ask at a decision point
     first_contact_rule: Optional[str] = None  # offered to every new trainee (which law applies in Mali)
+    check_forms: Dict[str, Tuple[CheckItem, ...]] = field(default_factory=dict)  # form id -> its items
 
     def label(self, name: str, language: str, **values) -> str:
         return localized(self.labels[name], language).format(**values)

@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Iterable, List, Optional
 
 from trainer.content import (
+    CheckItem,
+    CheckOption,
     Content,
     CueGroup,
     Ending,
@@ -36,7 +38,13 @@ def load_content(root: Path = DEFAULT_CONTENT_DIR, scenario_files: Optional[Iter
     if report.errors:
         raise ContentInvalid(report.errors)
     return build_content(
-        report.principles, report.rules, report.scenarios, report.lexicon, report.interface, report.unlawful_acts
+        report.principles,
+        report.rules,
+        report.scenarios,
+        report.lexicon,
+        report.interface,
+        report.unlawful_acts,
+        report.knowledge_check,
     )
 
 
@@ -47,6 +55,7 @@ def build_content(
     lexicon: dict,
     interface: Optional[dict] = None,
     unlawful_acts: Optional[dict] = None,
+    knowledge_check: Optional[dict] = None,
 ) -> Content:
     interface = interface or {"grades": [], "labels": {}}
     return Content(
@@ -77,6 +86,21 @@ def build_content(
             intent: Request(intent, item["name"], {language: tuple(p) for language, p in item["phrases"].items()})
             for intent, item in interface.get("requests", {}).items()
         },
+        check_forms={
+            form["id"]: tuple(_check_item(item) for item in form["items"])
+            for form in (knowledge_check or {}).get("forms", [])
+        },
+    )
+
+
+def _check_item(data: dict) -> CheckItem:
+    return CheckItem(
+        id=data["id"],
+        principle=data["principle"],
+        rules=tuple(data["rules"]),
+        question=data["question"],
+        options=tuple(CheckOption(o["id"], o["label"], bool(o.get("correct"))) for o in data["options"]),
+        explanation=data["explanation"],
     )
 
 

@@ -277,6 +277,29 @@ INTERFACE_LABELS = (
     "try_again",
     "recommended_title",
     "more_scenarios",
+    "check_before",
+    "check_after",
+    "check_question",
+    "check_right",
+    "check_wrong",
+    "check_done",
+    "check_gain",
+    "check_not_yet",
+    "check_taken",
+    "check_button",
+    "check_offer",
+    "certificate",
+    "review_intro",
+    "review_right",
+    "review_wrong",
+    "review_none",
+    "reminders_offer",
+    "reminders_yes",
+    "reminders_no",
+    "reminders_on",
+    "reminders_off",
+    "reminder",
+    "review_button",
 )
 
 INTERFACE_FILE = {
@@ -316,5 +339,59 @@ INTERFACE_FILE = {
                 "properties": {"name": TEXT, "phrases": TEXT_LIST},
             },
         },
+    },
+}
+
+# The knowledge check (content/knowledge_check.yml): forms of multiple-choice items.
+CHECK_PRINCIPLES = (
+    "distinction",
+    "proportionality",
+    "precautions",
+    "humane_treatment",
+    "detention",
+    "children",
+    "command_responsibility",
+)
+_CHECK_ITEM = {
+    "type": "object",
+    "required": ["id", "principle", "rules", "question", "options", "explanation"],
+    "additionalProperties": False,
+    "properties": {
+        "id": _BUTTON_ID,
+        "principle": {"enum": list(CHECK_PRINCIPLES)},
+        "rules": RULE_IDS,
+        "question": TEXT,
+        "options": {
+            "type": "array",
+            "minItems": 3,
+            "maxItems": 4,
+            "items": {
+                "type": "object",
+                "required": ["id", "label"],
+                "additionalProperties": False,
+                "properties": {"id": _BUTTON_ID, "label": TEXT, "correct": {"const": True}},
+            },
+        },
+        "explanation": TEXT,
+    },
+}
+KNOWLEDGE_CHECK_FILE = {
+    "type": "object",
+    "required": ["forms"],
+    "additionalProperties": False,
+    "properties": {
+        "forms": {
+            "type": "array",
+            "minItems": 2,
+            "items": {
+                "type": "object",
+                "required": ["id", "items"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z]$"},
+                    "items": {"type": "array", "minItems": 10, "maxItems": 12, "items": _CHECK_ITEM},
+                },
+            },
+        }
     },
 }

@@ -20,6 +20,8 @@ from sanic import Blueprint, Request, response
 
 from trainer import exports, settings
 from trainer.accounts import AccountStore, SignedIn, TooManyAttempts
+from trainer.content import localized
+from trainer.learning import OVERALL, GroupLearning
 from trainer.reports import Filters, NotVisible, Reports
 from trainer.reviews import BadGrade, Reviews, agreeing, waiting
 
@@ -30,6 +32,7 @@ LABELS = yaml.safe_load(
         encoding="utf-8"
     )
 )
+EXPORTS = ("answers.csv", "attempts.csv", "learning.csv", "xapi.json", "reviews.jsonl")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -164,6 +167,18 @@ def create_dashboard(
             },
         )
 
+    @dashboard.get("/learning")
+    @signed_in()
+    async def learning_page(request: Request):
+        language = page_language(request)
+        titles = {p.id: localized(p.title, language) for p in reports.content.principles.values()}
+
+        def build(session: SignedIn, filters: Filters) -> dict:
+            learned = reports.learning(session.trainer, filters)
+            return {"learning": learned, "chart": gain_chart(learned), "principles": titles}
+
+        return await view(request, "learning.html", build)
+
     @dashboard.get("/review")
     @signed_in()
     async def review_queue(request: Request):
@@ -201,8 +216,8 @@ def create_dashboard(
     @dashboard.get("/export/<kind>")
     @signed_in(kind="export")
     async def export(request: Request, kind: str):
-        if kind not in ("answers.csv", "attempts.csv", "xapi.json", "reviews.jsonl"):
-            return response.json({"error": "exports: answers.csv, attempts.csv, xapi.json, reviews.jsonl"}, 404)
+        if kind not in EXPORTS:
+            return response.json({"error": "exports: " + ", ".join(EXPORTS)}, 404)
         filters, problem = _filters(request)
         if problem:
             return response.json({"error": problem}, 400)
@@ -219,8 +234,17 @@ def create_dashboard(
             return response.text(
                 body, content_type="application/jsonl; charset=utf-8", headers={"Content-Disposition": disposition}
             )
+        if kind == "learning.csv":
+            learned = await asyncio.to_thread(reports.learning, trainer, filters)
+            return response.text(
+                exports.learning_csv(learned),
+                content_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="learning-{stamp}.csv"'},
+            )
         if kind == "xapi.json":
+            learned = await asyncio.to_thread(reports.learning, trainer, filters)
             statements = exports.xapi_statements(attempts, reports.content, exports.homepage())
+            statements += exports.learning_statements(learned, exports.homepage())
             return response.json(
                 statements, headers={"Content-Disposition": f'attachment; filename="xapi-{stamp}.json"'}
             )
@@ -296,6 +320,36 @@ def _filters(request: Request) -> Tuple[Filters, Optional[str]]:
         until = None
     problem = ("Ignored (use YYYY-MM-DD dates): " + ", ".join(problems)) if problems else None
     return Filters(int(cohort) if cohort else None, dates["since"], until), problem
+
+
+def gain_chart(learned: GroupLearning, width: int = 360, row: int = 26) -> Dict[str, Any]:
+    """Coordinates of an inline SVG dot plot: for the group and each principle, a line from the
+    mean before-test score to the mean after-test score (0-100%), the after dot dark."""
+    label_width, pad = 130, 12
+    span = width - label_width - 2 * pad
+    rows: List[Dict[str, Any]] = []
+    for key in [OVERALL, *learned.principles]:
+        scores = learned.group[key]
+        if scores.before is None or scores.after is None:
+            continue
+        rows.append(
+            {
+                "key": key,
+                "y": pad + len(rows) * row + row // 2,
+                "before_x": round(label_width + pad + span * scores.before / 100, 1),
+                "after_x": round(label_width + pad + span * scores.after / 100, 1),
+                "before": round(scores.before),
+                "after": round(scores.after),
+            }
+        )
+    return {
+        "width": width,
+        "height": 2 * pad + max(1, len(rows)) * row + 14,
+        "rows": rows,
+        "left": label_width + pad,
+        "right": label_width + pad + span,
+        "axis_y": 2 * pad + len(rows) * row - 4,
+    }
 
 
 def score_chart(points: List[Tuple[datetime, float]], width: int = 320, height: int = 120) -> Dict[str, Any]:

@@ -10,6 +10,7 @@ import requests
 
 from trainer import settings
 from trainer.content import Content, localized
+from trainer.learning import OVERALL, GroupLearning
 from trainer.reports import AnswerRow, AttemptRow
 
 XAPI_VERSION = "1.0.3"
@@ -52,6 +53,18 @@ ATTEMPT_COLUMNS = [
     "started_at",
     "finished_at",
     "duration_seconds",
+]
+
+
+LEARNING_COLUMNS = [
+    "level",  # trainee, or group: the mean of the trainees who took both tests
+    "trainee_id",
+    "trainee_name",
+    "cohort",
+    "principle",  # or "all"
+    "before_percent",
+    "after_percent",
+    "normalised_gain",
 ]
 
 
@@ -121,6 +134,56 @@ def attempts_csv(attempts: Iterable[AttemptRow]) -> str:
             for a in attempts
         ),
     )
+
+
+def learning_csv(learning: GroupLearning) -> str:
+    """One row per trainee and principle (and "all"), then the group's rows."""
+    keys = [*learning.principles, OVERALL]
+    rows = [
+        ["trainee", t.trainee_id, t.name, t.cohort, key, t.scores[key].before, t.scores[key].after, t.scores[key].gain]
+        for t in learning.trainees
+        for key in keys
+    ]
+    rows += [
+        ["group", "", f"{learning.pairs} trainees", "", key, g.before, g.after, g.gain]
+        for key, g in ((key, learning.group[key]) for key in keys)
+    ]
+    return _csv(LEARNING_COLUMNS, rows)
+
+
+def learning_statements(learning: GroupLearning, homepage: str) -> List[Dict]:
+    """One "completed" statement per finished knowledge check, its score in percent; the kind
+    (before or after training) in the context, so an LRS can pair them."""
+    statements = []
+    for check in learning.checks:
+        activity = _activity(
+            homepage,
+            f"knowledge-check/{check.form}",
+            {
+                "en": f"Knowledge check, form {check.form.upper()}",
+                "fr": f"Test de connaissances, forme {check.form.upper()}",
+            },
+            "http://adlnet.gov/expapi/activities/assessment",
+        )
+        statements.append(
+            {
+                "id": _statement_id("check", check.id),
+                "actor": {
+                    "objectType": "Agent",
+                    "name": check.trainee_name,
+                    "account": {"homePage": homepage, "name": f"trainee-{check.trainee_id}"},
+                },
+                "verb": VERBS["completed"],
+                "object": activity,
+                "result": {
+                    "score": {"raw": check.percent, "min": 0, "max": 100, "scaled": round(check.percent / 100, 4)},
+                    "completion": True,
+                },
+                "context": {"extensions": {f"{homepage.rstrip('/')}/xapi/extensions/check-kind": check.kind}},
+                "timestamp": check.finished_at.isoformat(),
+            }
+        )
+    return statements
 
 
 def xapi_statements(attempts: Iterable[AttemptRow], content: Content, homepage: str) -> List[Dict]:

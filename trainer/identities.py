@@ -240,6 +240,16 @@ def _join(session: Session, target: Trainee, channel: str, sender_id: str) -> No
             identity.trainee_id = target.id
         for attempt in list(previous.attempts):
             attempt.trainee_id = target.id
+        kinds = {check.kind for check in target.checks}
+        for check in list(previous.checks):  # a test taken on both apps: the linked-to record's stands
+            if check.kind not in kinds:
+                check.trainee_id = target.id
+        reviewed = {(item.scenario_id, item.step_id) for item in target.reviews}
+        for item in list(previous.reviews):
+            if (item.scenario_id, item.step_id) not in reviewed:
+                item.trainee_id = target.id
+        if target.reminders is None:
+            target.reminders = previous.reminders
         target.cohort_id = target.cohort_id or previous.cohort_id
         target.display_name = target.display_name or previous.display_name
         session.flush()

@@ -66,6 +66,7 @@ class Cohort(Base):
     name = Column(String(120), nullable=False, unique=True)
     enrolment_code = Column(String(16), nullable=False, unique=True)
     enrolment_expires_at = Column(DateTime(timezone=True))  # None: until the trainer changes the code
+    after_test_open = Column(Boolean, nullable=False, default=False)  # the trainer opened the after-test
     owner_id = Column(Integer, ForeignKey("trainer_accounts.id", ondelete="SET NULL"))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -76,9 +77,12 @@ class Trainee(Base):
     display_name = Column(String(80))
     language = Column(String(2), nullable=False)
     cohort_id = Column(Integer, ForeignKey("cohorts.id", ondelete="SET NULL"))
+    reminders = Column(Boolean)  # review reminders on Telegram: None until the trainee is asked
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     identities = relationship("ChannelIdentity", cascade="all, delete-orphan", passive_deletes=True)
     attempts = relationship("Attempt", cascade="all, delete-orphan", passive_deletes=True)
+    checks = relationship("CheckAttempt", cascade="all, delete-orphan", passive_deletes=True)
+    reviews = relationship("ReviewItem", cascade="all, delete-orphan", passive_deletes=True)
 
 
 class ChannelIdentity(Base):
@@ -153,3 +157,76 @@ class AnswerReview(Base):
     reviewer_id = Column(Integer, ForeignKey("trainer_accounts.id", ondelete="SET NULL"))
     grade = Column(Integer, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CheckAttempt(Base):
+    """A trainee's knowledge check: the before-test (form a) or the after-test (form b)."""
+
+    __tablename__ = "check_attempts"
+    __table_args__ = (UniqueConstraint("trainee_id", "kind"),)  # one before-test and one after-test each
+    id = Column(Integer, primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(10), nullable=False)  # before | after
+    form = Column(String(10), nullable=False)  # the form's id in content/knowledge_check.yml
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = Column(DateTime(timezone=True))
+    answers = relationship("CheckAnswer", cascade="all, delete-orphan", passive_deletes=True, order_by="CheckAnswer.id")
+
+
+class CheckAnswer(Base):
+    __tablename__ = "check_answers"
+    __table_args__ = (UniqueConstraint("check_attempt_id", "item_id"),)  # an item is answered once
+    id = Column(Integer, primary_key=True)
+    check_attempt_id = Column(Integer, ForeignKey("check_attempts.id", ondelete="CASCADE"), nullable=False, index=True)
+    item_id = Column(String(40), nullable=False)
+    principle = Column(String(40), nullable=False)  # kept: reports need no content to group by it
+    option_id = Column(String(40), nullable=False)
+    correct = Column(Boolean, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Certificate(Base):
+    """Given to a trainee who played every scenario and passed the after-test. What it says is
+    kept as issued (name, cohort, principles), so a later change of record does not alter it."""
+
+    __tablename__ = "certificates"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(16), nullable=False, unique=True)  # printed, and checked at /verify/CODE
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, unique=True)
+    name = Column(String(80), nullable=False)
+    cohort = Column(String(120))
+    language = Column(String(2), nullable=False)
+    principles = Column(JSON, nullable=False, default=list)
+    score = Column(Float, nullable=False)  # the after-test, percent
+    issued_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at = Column(DateTime(timezone=True))
+
+
+class ReviewItem(Base):
+    """A decision point the trainee got wrong (grade 0-1), brought back after about 1, 3 and 7
+    days (trainer/spaced_review.py)."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (UniqueConstraint("trainee_id", "scenario_id", "step_id"),)
+    id = Column(Integer, primary_key=True)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, index=True)
+    scenario_id = Column(String(80), nullable=False)
+    step_id = Column(String(80), nullable=False)
+    stage = Column(Integer, nullable=False, default=0)  # reviews passed in a row
+    due_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    reminded_at = Column(DateTime(timezone=True))  # the last reminder sent for it
+    finished_at = Column(DateTime(timezone=True))  # right at every stage: no more reviews
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    answers = relationship(
+        "ReviewAnswer", cascade="all, delete-orphan", passive_deletes=True, order_by="ReviewAnswer.id"
+    )
+
+
+class ReviewAnswer(Base):
+    __tablename__ = "review_answers"
+    id = Column(Integer, primary_key=True)
+    review_item_id = Column(Integer, ForeignKey("review_items.id", ondelete="CASCADE"), nullable=False, index=True)
+    stage = Column(Integer, nullable=False)  # 0: the review a day after, 1: three days, 2: a week
+    option_id = Column(String(80), nullable=False)
+    correct = Column(Boolean, nullable=False)
+    answered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -42,6 +42,38 @@ def export_trainee(db: Database, trainee_id: int) -> Optional[Dict]:
                 }
                 for a in trainee.attempts
             ],
+            "knowledge_checks": [
+                {
+                    "kind": check.kind,
+                    "form": check.form,
+                    "started_at": as_utc(check.started_at).isoformat(),
+                    "finished_at": check.finished_at and as_utc(check.finished_at).isoformat(),
+                    "answers": [
+                        {"item": answer.item_id, "option": answer.option_id, "correct": answer.correct}
+                        for answer in check.answers
+                    ],
+                }
+                for check in trainee.checks
+            ],
+            "reminders": trainee.reminders,
+            "reviews": [
+                {
+                    "scenario": item.scenario_id,
+                    "step": item.step_id,
+                    "stage": item.stage,
+                    "due_at": as_utc(item.due_at).isoformat(),
+                    "answers": [
+                        {
+                            "stage": a.stage,
+                            "option": a.option_id,
+                            "correct": a.correct,
+                            "at": as_utc(a.answered_at).isoformat(),
+                        }
+                        for a in item.answers
+                    ],
+                }
+                for item in trainee.reviews
+            ],
         }
 
 

@@ -10,12 +10,15 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import select
 
+from trainer import learning
 from trainer.accounts import Trainer
 from trainer.content import Content, localized
+from trainer.content_schema import CHECK_PRINCIPLES
 from trainer.db import Database
 from trainer.models import Answer, AnswerReview, Attempt, Cohort, Trainee, as_utc
 from trainer.progress import score
 from trainer.settings import GRADE_MAX, PASS_MARK
+from trainer.spaced_review import SpacedReview
 
 WEAK_MASTERY = 60.0  # percent; below this a principle is flagged for the cohort
 MIN_ANSWERS_TO_JUDGE = 5  # graded answers a principle needs before the group is called weak in it
@@ -225,6 +228,16 @@ class Reports:
         return [answer for attempt in self.attempts(trainer, filters) for answer in attempt.answers]
 
     # Views ------------------------------------------------------------------------------------
+
+    def learning(self, trainer: Trainer, filters: Filters = Filters()) -> learning.GroupLearning:
+        """Before- and after-test scores and gains of the trainees in scope (the cohort filter
+        applies; the tests are taken once, so the dates do not)."""
+        cohort_ids = self._cohort_ids(trainer, filters)
+        with self.db.transaction() as session:
+            learned = learning.learning(session, learning.trainees_in(cohort_ids), CHECK_PRINCIPLES)
+        trainee_ids = None if cohort_ids is None else [row.trainee_id for row in learned.trainees]
+        learned.retention = SpacedReview(self.db).retention(trainee_ids)
+        return learned
 
     def overview(self, trainer: Trainer, filters: Filters = Filters()) -> dict:
         """Trainees by scenarios: best score, passed or not, attempts, completed; last activity."""

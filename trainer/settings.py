@@ -119,6 +119,16 @@ def new_web_sessions_per_address() -> int:
     return setting("NEW_WEB_SESSIONS_PER_ADDRESS", 120, int, lambda n: n >= 1, "a whole number, at least 1")
 
 
+def telegram_bot() -> Tuple[str, str]:
+    """(TELEGRAM_TOKEN, TELEGRAM_API_URL) for the reminders process; an empty token: Telegram off."""
+    return _text("TELEGRAM_TOKEN"), _text("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+
+
+def reminder_interval_seconds() -> float:
+    """How often the reminders process looks for reviews that fell due (REMINDER_INTERVAL_SECONDS)."""
+    return setting("REMINDER_INTERVAL_SECONDS", 300.0, float, lambda s: s >= 1, "a number of seconds, at least 1")
+
+
 def cookie_secure() -> bool:
     """TRAINER_COOKIE_SECURE=1 behind a TLS proxy: the dashboard's cookie is then marked Secure."""
     return _text("TRAINER_COOKIE_SECURE") == "1"

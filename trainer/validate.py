@@ -8,7 +8,7 @@ cannot express: references, reachability, dead ends, branching and usable cues.
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import jsonschema
 
@@ -27,6 +27,7 @@ class Report:
     scenarios: List[dict] = field(default_factory=list)
     interface: dict = field(default_factory=dict)
     unlawful_acts: dict = field(default_factory=dict)
+    knowledge_check: dict = field(default_factory=dict)
     files_checked: int = 0
 
 
@@ -84,6 +85,12 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
                 report.errors.append(
                     rules.error(("rules", index, "principle"), f"unknown principle {rule['principle']!r}")
                 )
+    knowledge_check = _load(root / "knowledge_check.yml", schema.KNOWLEDGE_CHECK_FILE, report)
+    if knowledge_check:
+        errors_before = len(report.errors)
+        _check_knowledge_check(knowledge_check, rule_ids, report)
+        if len(report.errors) == errors_before:
+            report.knowledge_check = knowledge_check.data
     matcher = None
     if lexicon:
         matcher = _check_lexicon(lexicon, report)
@@ -144,6 +151,46 @@ def _explain(problem: jsonschema.ValidationError) -> str:
     if problem.validator in ("minimum", "maximum") and "grade" in problem.absolute_path:
         return f"grade {problem.instance} is out of range {schema.GRADE_MIN}-{schema.GRADE_MAX}"
     return problem.message
+
+
+def _check_knowledge_check(document: YamlDocument, rule_ids: Set[str], report: Report) -> None:
+    """Forms a (before) and b (after) asking as many items of each principle; ids unique and
+    named after their form; one right option per item; rules that exist."""
+    forms = document.data["forms"]
+    seen: Set[str] = set()
+    counts = {}
+    for form_index, form in enumerate(forms):
+        counts[form["id"]] = sorted(item["principle"] for item in form["items"])
+        for item_index, item in enumerate(form["items"]):
+            where = ("forms", form_index, "items", item_index)
+            if not item["id"].startswith(form["id"] + "_"):
+                report.errors.append(
+                    document.error((*where, "id"), f"an item of form {form['id']!r} starts with '{form['id']}_'")
+                )
+            ids: List[Tuple[str, tuple]] = [(item["id"], (*where, "id"))]
+            ids += [(option["id"], (*where, "options", i, "id")) for i, option in enumerate(item["options"])]
+            for key, place in ids:
+                if key in seen:
+                    report.errors.append(document.error(place, f"duplicate id {key!r}"))
+                seen.add(key)
+            if sum(1 for option in item["options"] if option.get("correct")) != 1:
+                report.errors.append(document.error((*where, "options"), "exactly one option needs correct: true"))
+            for rule_index, rule_id in enumerate(item["rules"]):
+                if rule_ids and rule_id not in rule_ids:
+                    report.errors.append(document.error((*where, "rules", rule_index), f"unknown rule {rule_id!r}"))
+    if not {"a", "b"} <= set(counts):
+        report.errors.append(document.error(("forms",), "forms 'a' (before training) and 'b' (after) are needed"))
+    for form_id, principles in counts.items():
+        if form_id != "a" and "a" in counts and principles != counts["a"]:
+            index = next(i for i, form in enumerate(forms) if form["id"] == form_id)
+            report.errors.append(
+                document.error(
+                    ("forms", index, "items"), f"form {form_id!r} must ask as many items of each principle as form 'a'"
+                )
+            )
+    missing = set(schema.CHECK_PRINCIPLES) - set(counts.get("a", []))
+    if missing:
+        report.errors.append(document.error(("forms",), f"form 'a' asks nothing on {', '.join(sorted(missing))}"))
 
 
 def _unique_ids(document: Optional[YamlDocument], key: str, report: Report) -> Set[str]:

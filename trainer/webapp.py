@@ -1,6 +1,7 @@
 """The web server on port 8080: the trainee page with the chat widget (web/), and the trainer
 dashboard under /trainer (trainer/dashboard.py)."""
 
+import asyncio
 import gzip
 import re
 from datetime import datetime
@@ -13,6 +14,8 @@ from sanic import Request, Sanic, response
 
 from trainer import settings, web_sessions
 from trainer.accounts import AccountStore
+from trainer.certificates import Certificates, certificate_pdf
+from trainer.content import localized
 from trainer.content_loader import load_content
 from trainer.dashboard import create_dashboard
 from trainer.db import Database
@@ -26,6 +29,13 @@ WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 # loaded (node_modules stays as npm installed it); the page uses the system's fonts.
 REMOTE_CSS_IMPORT = re.compile(rb"@import url\(https?://[^)]*\);")
 WEB_SESSION_COOKIE = "web_session"
+CERTIFICATE_CODE = re.compile(r"^[A-Za-z0-9]{6,16}$")
+PUBLIC_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 MAX_BODY_BYTES = 16 * 1024  # the largest form (a review) is well under 1 KB
 TOO_MANY_SESSIONS = (
     "Too many new sessions from your network. Try again in a few minutes.\n"
@@ -161,7 +171,38 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
         return response.redirect("/favicon.svg", status=301)
 
     db = Database()  # DATABASE_URL; migrates the schema on first use
-    reports = Reports(db, load_content())
+    content = load_content()
+    reports = Reports(db, content)
+    certificates = Certificates(db)
+
+    # Certificates: public to whoever holds the code (it is printed on the certificate).
+    @app.get("/verify/<code>")
+    async def verify(request: Request, code: str):
+        language = page_language(request)
+        found = await asyncio.to_thread(certificates.find, code) if CERTIFICATE_CODE.match(code) else None
+        principles = (
+            [localized(content.principles[p].title, language) for p in found.principles if p in content.principles]
+            if found
+            else []
+        )
+        html = templates.get_template("verify.html").render(
+            lang=language, certificate=found, code=code[:16], principles=principles
+        )
+        return response.html(html, status=200 if found else 404, headers=PUBLIC_PAGE_HEADERS)
+
+    @app.get("/certificates/<file_name>")  # CODE.pdf (sanic's router takes no suffix after a parameter)
+    async def certificate_file(request: Request, file_name: str):
+        code = file_name.removesuffix(".pdf")
+        wanted = file_name.endswith(".pdf") and CERTIFICATE_CODE.match(code)
+        found = await asyncio.to_thread(certificates.find, code) if wanted else None
+        if found is None or not found.valid:
+            return response.text("No valid certificate has this code.", 404)
+        pdf = await asyncio.to_thread(certificate_pdf, found, content, settings.public_url())
+        name = f"certificate-{found.code}.pdf"
+        return response.raw(
+            pdf, content_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+        )
+
     app.blueprint(create_dashboard(templates, AccountStore(db), reports, Reviews(db, reports), page_language))
     return app
 

@@ -3,29 +3,36 @@ limits; the sign-in form's limits. On its own web server and database, so that t
 made here do not throttle the other tests' trainers."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from harness.processes import WEB_SESSION_SECRET, start_web_server
+from harness.processes import ROOT, WEB_SESSION_SECRET, start_web_server
 from trainer.accounts import SIGN_INS_PER_ADDRESS, AccountStore
+from trainer.certificates import Certificates
 from trainer.db import Database
+from trainer.identities import Trainees
 from trainer.web_sessions import session_of
 
 PASSWORD = "mango trees at dusk"
 
 
 @pytest.fixture(scope="module")
-def web(rasa_server_url, server_logs, tmp_path_factory):
-    database_url = f"sqlite:///{tmp_path_factory.mktemp('web-page') / 'progress.db'}"
-    db = Database(database_url)
+def web_db(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('web-page') / 'progress.db'}"
+
+
+@pytest.fixture(scope="module")
+def web(rasa_server_url, server_logs, web_db):
+    db = Database(web_db)
     AccountStore(db).create("instructor_c", PASSWORD)
     db.close()
-    server, url = start_web_server(
-        rasa_server_url, server_logs, database_url, env={"NEW_WEB_SESSIONS_PER_ADDRESS": "4"}
-    )
+    server, url = start_web_server(rasa_server_url, server_logs, web_db, env={"NEW_WEB_SESSIONS_PER_ADDRESS": "4"})
     yield url
     server.stop()
 
@@ -91,3 +98,31 @@ def test_unknown_and_known_usernames_get_the_same_answer_then_thirty_guesses_get
     assert checked <= SIGN_INS_PER_ADDRESS - 2 and statuses.count(429) == 30 - checked
     status, page = sign_in(web, "instructor_c", PASSWORD)  # this address waits, even with the password
     assert status == 429 and "Too many sign-in attempts" in page
+
+
+def test_anyone_can_check_a_certificate_and_a_revoked_one_says_so(web, web_db):
+    db = Database(web_db)
+    people = Trainees(db)
+    trainee = people.trainee_for("rest", "certified")
+    people.update_trainee(trainee.id, display_name="Adj Seydou Keita", language="fr")
+    code = Certificates(db).issue(trainee.id, 83.3, ["distinction", "children"]).code
+    db.close()
+
+    checked = requests.get(f"{web}/verify/{code}?lang=en", timeout=30)
+    assert checked.status_code == 200 and f"Certificate {code}: VALID." in checked.text
+    assert "Adj Seydou Keita" in checked.text and "Distinction, Children" in checked.text
+    pdf = requests.get(f"{web}/certificates/{code}.pdf", timeout=30)
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+    revoked = subprocess.run(
+        [sys.executable, "-m", "trainer", "certificate", "revoke", code],
+        cwd=ROOT,
+        env=dict(os.environ, DATABASE_URL=web_db),
+        capture_output=True,
+        text=True,
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    assert "REVOKED" in requests.get(f"{web}/verify/{code}?lang=en", timeout=30).text
+    assert requests.get(f"{web}/certificates/{code}.pdf", timeout=30).status_code == 404
+    unknown = requests.get(f"{web}/verify/ZZZZZZZZZZ?lang=fr", timeout=30)
+    assert unknown.status_code == 404 and "Aucune attestation" in unknown.text

@@ -1,6 +1,8 @@
 """Each custom action, run with rasa_sdk's Tracker and CollectingDispatcher on a real SQLite store."""
 
 import asyncio
+import json
+from datetime import timedelta
 
 import pytest
 from rasa_sdk import Tracker
@@ -591,3 +593,128 @@ def test_control_and_direction_characters_never_reach_a_stored_answer():
     validate_answer("\u202eGrade 3/3\u202c I shout\x00 and show my torch", base, message_id="bidi")
     [answer] = runtime.progress().answers(int(base["attempt_id"]))
     assert answer["text"] == "Grade 3/3 I shout and show my torch"
+
+
+def test_the_before_test_then_the_after_test_once_the_trainer_opens_it():
+    from actions.knowledge import ActionCheckAnswer, ActionKnowledgeCheck
+    from trainer.content import AFTER_FORM, BEFORE_FORM
+    from trainer.knowledge import Checks
+
+    content = runtime.content()
+    messages, _ = run(ActionKnowledgeCheck(), tracker("test", "knowledge_check"))
+    assert messages[0]["text"].startswith("First, a short test: 12 questions")
+    first = content.check_forms[BEFORE_FORM][0]
+    assert messages[1]["text"].startswith("Question 1/12") and first.question["en"] in messages[1]["text"]
+    assert messages[1]["buttons"][0]["payload"] == f'/check_answer{{"check_option": "{first.options[0].id}"}}'
+
+    def press(option_id):
+        return run(ActionCheckAnswer(), tracker("", "check_answer", [("check_option", option_id)]))[0]
+
+    for number, item in enumerate(content.check_forms[BEFORE_FORM], 1):
+        said = press(item.right.id)
+        assert said[0]["text"].startswith("Right.") and "Rules:" in said[0]["text"]
+        if number < 12:
+            assert said[1]["text"].startswith(f"Question {number + 1}/12")
+    assert said[1]["text"] == "Test done: 12/12 right (100%)." and said[2]["response"] == "utter_menu"
+    assert press(first.options[0].id)[0]["text"].startswith("The final test opens once you have played every scenario")
+
+    people = runtime.trainees()
+    people.enrol(people.trainee_for("rest", "t1").id, people.create_cohort("Tombouctou 2026-12"))
+    assert Checks(runtime.database()).open_after_test("Tombouctou 2026-12")
+    messages, _ = run(ActionKnowledgeCheck(), tracker("le test", "knowledge_check"))
+    assert messages[0]["text"].startswith("Final test: 12 new questions")
+    for item in content.check_forms[AFTER_FORM]:
+        wrong = next(o for o in item.options if not o.correct)
+        said = press(wrong.id)
+        assert said[0]["text"].startswith(f"Not quite. The answer: {item.right.label['en']}.")
+    assert said[1]["text"] == "Test done: 0/12 right (0%).\n\nBefore training: 100%. Now: 0%."
+    messages, _ = run(ActionKnowledgeCheck(), tracker("test", "knowledge_check"))
+    assert messages[0]["text"] == "You have taken both tests. Well done." and messages[1]["response"] == "utter_menu"
+
+
+def test_enrolment_offers_the_before_test_before_the_menu():
+    messages, _ = run(ActionCompleteOnboarding(), tracker("no", "deny", slots={"trainee_name": "Awa"}))
+    offer = next(m for m in messages if "short test" in (m.get("text") or ""))
+    assert offer["buttons"] == [{"title": "Take the test", "payload": "/knowledge_check"}]
+    assert messages[-1]["response"] == "utter_menu"
+
+
+def test_a_certificate_comes_with_the_after_test_passed_once_every_scenario_is_played():
+    from actions.knowledge import ActionCheckAnswer, ActionKnowledgeCheck
+    from trainer.certificates import Certificates
+    from trainer.content import AFTER_FORM, BEFORE_FORM
+    from trainer.engine import best_option
+    from trainer.progress import AnswerRecord
+
+    content, store = runtime.content(), runtime.progress()
+    trainee = runtime.trainees().trainee_for("rest", "t1")
+    runtime.trainees().update_trainee(trainee.id, display_name="Awa")
+
+    def press(option_id):
+        return run(ActionCheckAnswer(), tracker("", "check_answer", [("check_option", option_id)]))[0]
+
+    run(ActionKnowledgeCheck(), tracker("test", "knowledge_check"))
+    for item in content.check_forms[BEFORE_FORM]:
+        press(item.options[0].id)
+    for scenario in content.scenarios.values():  # every scenario played, by its best options
+        attempt = store.start_attempt(trainee.id, scenario.id, scenario.start)
+        node = scenario.start
+        while node in scenario.steps:
+            option = best_option(scenario.steps[node])
+            record = AnswerRecord(node, option.grade, option.next, option.next in scenario.endings, option.id)
+            store.record_answer(attempt.id, record)
+            node = option.next
+    run(ActionKnowledgeCheck(), tracker("test", "knowledge_check"))
+    items = content.check_forms[AFTER_FORM]
+    for index, item in enumerate(items):  # 9 of 12 right: 75%, above the pass mark
+        said = press(item.right.id if index >= 3 else next(o for o in item.options if not o.correct).id)
+    certificate = Certificates(runtime.database()).for_trainee(trainee.id)
+    assert certificate is not None and certificate.score == 75.0 and certificate.name == "Awa"
+    message = next(m["text"] for m in said if "certificate" in (m.get("text") or ""))
+    assert f"/certificates/{certificate.code}.pdf" in message and f"/verify/{certificate.code}" in message
+
+
+def test_a_missed_point_comes_back_before_the_menu_and_telegram_trainees_are_asked_about_reminders():
+    from sqlalchemy import update
+
+    from actions.review import ActionReviewAnswer, ActionSetReminders
+    from actions.welcome import ActionShowMenu
+    from trainer.models import ReviewItem, utcnow
+    from trainer.spaced_review import SpacedReview
+
+    steps = runtime.content().scenario("checkpoint_motorbike").steps
+    base = playing_slots()
+    missed = next(o for o in steps["approach"].options if o.grade <= 1)
+    validate_answer("/choose_option", base, "choose_option", [("option_id", missed.id)], message_id="missed")
+    trainee = runtime.trainees().trainee_for("rest", "t1")
+    runtime.trainees().update_trainee(trainee.id, display_name="Awa")  # onboarded: reviews are for them
+    assert SpacedReview(runtime.database()).due(trainee.id, runtime.content()) is None  # tomorrow, not now
+    messages, _ = run(ActionShowMenu(), tracker("menu", "start_training"))
+    assert messages == [{**messages[0], "response": "utter_menu"}]
+
+    with runtime.database().transaction() as session:  # a day later
+        session.execute(update(ReviewItem).values(due_at=utcnow() - timedelta(minutes=1)))
+    messages, _ = run(ActionShowMenu(), tracker("menu", "start_training"))
+    [review] = messages  # the review instead of the menu: its buttons are the ones to answer
+    assert review["text"].startswith("Review - a decision you got wrong before.")
+    assert steps["approach"].prompt["en"] in review["text"]
+    best = next(o for o in steps["approach"].options if o.grade == 3)
+    [pressed] = [b["payload"] for b in review["buttons"] if f':{best.id}"' in b["payload"]]
+    option = json.loads(pressed.split("review_answer", 1)[1])["review_option"]
+
+    people = runtime.trainees()  # the trainee has linked Telegram, and answers there
+    code = people.create_link_code(trainee.id)
+    people.use_link_code("telegram", "t1", code)
+    people.use_link_code("rest", "t1", code)
+    said, _ = run(ActionReviewAnswer(), tracker("", "review_answer", [("review_option", option)], channel="telegram"))
+    assert "Right again. Next review of it in 3 days." in said[0]["text"]
+    assert said[1]["text"].startswith("Shall I send you a message here when a review is due?")
+    assert [b["payload"] for b in said[1]["buttons"]] == [
+        '/set_reminders{"reminders": "on"}',
+        '/set_reminders{"reminders": "off"}',
+    ]
+    said, _ = run(ActionSetReminders(), tracker("no reminders", "set_reminders", [("reminders", "off")]))
+    assert said[0]["text"] == "OK: no reminders."
+    assert SpacedReview(runtime.database()).reminders_wanted(trainee.id) is False
+    again, _ = run(ActionReviewAnswer(), tracker("", "review_answer", [("review_option", option)]))
+    assert again[0]["text"] == "Nothing to review right now."  # an old button: nothing is due

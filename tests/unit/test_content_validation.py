@@ -176,3 +176,31 @@ def test_cli_validates_one_scenario_file(content_copy):
     )
     assert result.returncode == 0, result.stderr
     assert "1 scenario(s)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "old, new, expected_message",
+    [
+        (
+            "          - id: a_distinction_doubt_fire\n",
+            "          - id: a_distinction_doubt_fire\n            correct: true\n",
+            "exactly one option needs correct: true",
+        ),
+        (
+            "        rules: [cihl-16, cihl-15, ap1-50-1]",
+            "        rules: [cihl-16, cihl-999]",
+            "unknown rule 'cihl-999'",
+        ),
+        ("      - id: a_distinction_rifle\n", "      - id: b_distinction_rifle\n", "starts with 'a_'"),
+        (
+            "      - id: a_distinction_rifle\n        principle: distinction",
+            "      - id: a_distinction_rifle\n        principle: precautions",
+            "as many items of each principle",
+        ),
+    ],
+    ids=["two-right-answers", "unknown-rule", "item-of-another-form", "forms-unbalanced"],
+)
+def test_knowledge_check_faults_are_reported_with_file_and_line(content_copy, old, new, expected_message):
+    edit(content_copy / "knowledge_check.yml", old, new)
+    errors = errors_for(content_copy)
+    assert any("knowledge_check.yml:" in error and expected_message in error for error in errors), errors

@@ -32,8 +32,8 @@ def load(path):
     return yaml.safe_load((ROOT / path).read_text())
 
 
-def test_serve_script_knows_three_roles_and_refuses_others():
-    assert SERVE_ROLES == {"actions", "rasa", "web"}
+def test_serve_script_knows_its_roles_and_refuses_others():
+    assert SERVE_ROLES == {"actions", "rasa", "web", "reminders"}
     assert subprocess.run(["bash", "-n", "scripts/serve.sh"], cwd=ROOT).returncode == 0
     wrong = subprocess.run(["scripts/serve.sh", "nginx"], cwd=ROOT, capture_output=True, text=True)
     assert wrong.returncode == 2 and "usage" in wrong.stderr
@@ -101,7 +101,7 @@ def test_compose_services_match_the_run_command():
         assert environment["TRACKER_STORE_URL"].startswith("postgresql://")
         assert environment["LOCK_STORE_URL"].startswith("redis://")
     for name, role in roles.items():
-        if role in ("actions", "web"):
+        if role in ("actions", "web", "reminders"):
             assert services[name]["environment"]["DATABASE_URL"].startswith("postgresql://")
         if role == "actions":  # reachable from the Rasa containers, so it needs their secret
             environment = services[name]["environment"]
