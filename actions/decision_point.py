@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.knowledge import certificate_if_earned
+from actions.knowledge import after_scenario
 from actions.language import ActionSetLanguage
 from actions.progress import ActionShowProgress
 from actions.review import reviews
@@ -126,10 +126,10 @@ class ValidateScenarioForm(FormValidationAction):
                 **runtime.changed(tracker, {"step_id": record.next_node, "hint_used": False, "unclear_count": 0.0}),
             }
         await debrief(dispatcher, recorded.attempt, language)
-        try:  # the last scenario played after passing the after-test: the certificate now
-            await certificate_if_earned(dispatcher, await runtime.trainee(tracker), language)
+        try:  # the after-test now due, or the certificate now earned
+            await after_scenario(dispatcher, await runtime.trainee(tracker), language)
         except StoreUnavailable:
-            pass  # given at the next scenario or test
+            pass  # offered at the next scenario; the menu has the test
         return scenario_over(dispatcher, tracker, "done")
 
     async def _answered_already(self, dispatcher, tracker, attempt_id: int, language) -> Dict[Text, Any]:

@@ -27,6 +27,19 @@ async def scenarios_left(trainee: TraineeInfo) -> int:
     return len(set(runtime.content().scenarios) - done)
 
 
+async def after_scenario(dispatcher: CollectingDispatcher, trainee: TraineeInfo, language: Text) -> None:
+    """After a debrief: the last scenario played opens the after-test (offered here), or, the
+    after-test passed already, brings the certificate."""
+    taken = await runtime.in_thread(checks().checks, trainee.id)
+    after = taken.get("after")
+    if after is None or not after.finished:
+        opened = await runtime.in_thread(checks().after_test_open, trainee.id)
+        if knowledge.due(taken, await scenarios_left(trainee) == 0, opened) == "after":
+            runtime.say(dispatcher, coaching.check_offer(runtime.content(), language, after=True))
+        return
+    await certificate_if_earned(dispatcher, trainee, language)
+
+
 async def certificate_if_earned(dispatcher: CollectingDispatcher, trainee: TraineeInfo, language: Text) -> None:
     """Give the certificate once the trainee has played every scenario and passed the
     after-test, whichever came last; say where to get it and check it."""

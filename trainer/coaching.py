@@ -383,11 +383,11 @@ def progress(content: Content, attempts: Sequence, language: str) -> Message:
 # Knowledge check ---------------------------------------------------------------------------------
 
 
-def check_offer(content: Content, language: str) -> Message:
-    """The before-test, offered at enrolment before any scenario."""
+def check_offer(content: Content, language: str, after: bool = False) -> Message:
+    """The before-test, offered at enrolment before any scenario; the after-test, once due."""
     count = len(content.check_forms[BEFORE_FORM])
     return Message(
-        content.label("check_offer", language, count=count),
+        content.label("check_after_offer" if after else "check_offer", language, count=count),
         [Button(content.label("check_button", language), "knowledge_check")],
     )
 

@@ -288,6 +288,7 @@ INTERFACE_LABELS = (
     "check_taken",
     "check_button",
     "check_offer",
+    "check_after_offer",
     "certificate",
     "review_intro",
     "review_right",

@@ -20,6 +20,7 @@ from sanic import Blueprint, Request, response
 
 from trainer import exports, settings
 from trainer.accounts import AccountStore, SignedIn, TooManyAttempts
+from trainer.certificates import Certificates
 from trainer.content import localized
 from trainer.learning import OVERALL, GroupLearning
 from trainer.reports import Filters, NotVisible, Reports
@@ -43,7 +44,12 @@ SECURITY_HEADERS = {
 
 
 def create_dashboard(
-    templates: Environment, accounts: AccountStore, reports: Reports, reviews: Reviews, page_language
+    templates: Environment,
+    accounts: AccountStore,
+    reports: Reports,
+    reviews: Reviews,
+    page_language,
+    certificates: Certificates,
 ) -> Blueprint:
     dashboard = Blueprint("trainer_dashboard", url_prefix="/trainer")
     # Password checks (argon2: ~50 ms of a core and 64 MB each) run two at a time, so a burst of
@@ -164,8 +170,23 @@ def create_dashboard(
             lambda s, f: {
                 "trainee": (detail := reports.trainee(s.trainer, trainee_id, language)),
                 "chart": score_chart(detail["chart"]),
+                "certificate": certificates.for_trainee(trainee_id),
             },
         )
+
+    @dashboard.post("/trainees/<trainee_id:int>/certificate/revoke")
+    @signed_in()
+    async def revoke_certificate(request: Request, trainee_id: int):
+        if not _same((request.form or {}).get("csrf"), request.ctx.session.csrf_token):
+            return response.text("This form has expired; reload the page and try again.", 400)
+        try:  # only a trainer who sees the trainee may revoke their certificate
+            await asyncio.to_thread(reports.trainee, request.ctx.session.trainer, trainee_id, "en")
+        except NotVisible:
+            return render(request, "error.html", status=404, session=request.ctx.session, message="not_visible")
+        found = await asyncio.to_thread(certificates.for_trainee, trainee_id)
+        if found is not None:
+            await asyncio.to_thread(certificates.revoke, found.code)
+        return response.redirect(f"/trainer/trainees/{trainee_id}", status=303)
 
     @dashboard.get("/learning")
     @signed_in()

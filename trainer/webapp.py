@@ -203,7 +203,9 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
             pdf, content_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
         )
 
-    app.blueprint(create_dashboard(templates, AccountStore(db), reports, Reviews(db, reports), page_language))
+    app.blueprint(
+        create_dashboard(templates, AccountStore(db), reports, Reviews(db, reports), page_language, certificates)
+    )
     return app
 
 

@@ -14,6 +14,7 @@ import requests
 from harness.processes import ROOT
 from tests.integration.test_rest_channel import joined, send
 from trainer.accounts import AccountStore
+from trainer.certificates import Certificates
 from trainer.content import AFTER_FORM, BEFORE_FORM
 from trainer.content_loader import load_content
 from trainer.engine import best_option
@@ -120,3 +121,21 @@ def test_a_cohort_takes_form_a_plays_takes_form_b_and_the_reports_show_the_gains
         text=True,
     )
     assert command.returncode == 0 and command.stdout == exported.text.replace("\r\n", "\n")  # the same rows
+
+    # The trainer revokes a certificate from the trainee's page; /verify then says so.
+    moussa = Trainees(db).trainee_for("rest", "learner-1")
+    code = Certificates(db).issue(moussa.id, 75.0, ["distinction"]).code
+    page = browser.get(f"{web_url}/trainer/trainees/{moussa.id}?lang=en", timeout=30).text
+    assert code in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    revoked = browser.post(
+        f"{web_url}/trainer/trainees/{moussa.id}/certificate/revoke", data={"csrf": csrf}, timeout=30
+    )
+    assert revoked.status_code == 200
+    page = browser.get(f"{web_url}/trainer/trainees/{moussa.id}?lang=en", timeout=30).text
+    assert "<strong>revoked</strong>" in page and "certificate/revoke" not in page
+    assert "REVOKED" in requests.get(f"{web_url}/verify/{code}?lang=en", timeout=30).text
+    stranger = requests.post(
+        f"{web_url}/trainer/trainees/{moussa.id}/certificate/revoke", data={"csrf": csrf}, timeout=30
+    )
+    assert "/trainer/login" in stranger.url  # no session: the sign-in page, nothing revoked by it

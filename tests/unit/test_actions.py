@@ -718,3 +718,42 @@ def test_a_missed_point_comes_back_before_the_menu_and_telegram_trainees_are_ask
     assert SpacedReview(runtime.database()).reminders_wanted(trainee.id) is False
     again, _ = run(ActionReviewAnswer(), tracker("", "review_answer", [("review_option", option)]))
     assert again[0]["text"] == "Nothing to review right now."  # an old button: nothing is due
+
+
+def test_the_last_scenario_played_offers_the_after_test():
+    from trainer.content import BEFORE_FORM
+    from trainer.engine import best_option
+    from trainer.knowledge import Checks
+    from trainer.progress import AnswerRecord
+
+    content, store = runtime.content(), runtime.progress()
+    trainee = runtime.trainees().trainee_for("rest", "t1")
+    checks = Checks(runtime.database())
+    before = checks.start(trainee.id, "before")
+    for item in content.check_forms[BEFORE_FORM]:
+        checks.answer(before.id, item, item.right.id, len(content.check_forms[BEFORE_FORM]))
+    for scenario in content.scenarios.values():
+        if scenario.id == "checkpoint_motorbike":
+            continue  # played last, below
+        attempt = store.start_attempt(trainee.id, scenario.id, scenario.start)
+        node = scenario.start
+        while node in scenario.steps:
+            option = best_option(scenario.steps[node])
+            store.record_answer(
+                attempt.id, AnswerRecord(node, option.grade, option.next, option.next in scenario.endings, option.id)
+            )
+            node = option.next
+    base = playing_slots()
+    validate_answer(
+        "/choose_option", {**base, "step_id": "approach"}, "choose_option", [("option_id", "escalate")], message_id="a1"
+    )
+    _, said = validate_answer(
+        "/choose_option",
+        {**base, "step_id": "stops"},
+        "choose_option",
+        [("option_id", "hold_until_morning")],
+        message_id="a2",
+    )
+    offer = next(m for m in said if "final test" in (m.get("text") or ""))
+    assert offer["text"].startswith("You have played every scenario.")
+    assert offer["buttons"] == [{"title": "Take the test", "payload": "/knowledge_check"}]
