@@ -460,3 +460,25 @@ def reminders_offer(content: Content, language: str) -> Message:
             Button(content.label("reminders_no", language), "set_reminders", {"reminders": "off"}),
         ],
     )
+
+
+# Classroom mode ------------------------------------------------------------------------------
+
+
+def class_decision(
+    content: Content, scenario: Scenario, step: Step, options: Sequence[Option], session_id: int, language: str
+) -> Message:
+    """The decision point on the classroom screen, on a trainee's phone: vote buttons in the
+    screen's order."""
+    buttons = [
+        Button(localized(o.label, language), "class_vote", {"class_option": f"{session_id}:{o.id}"}) for o in options
+    ]
+    heading = content.label("class_joined", language, title=localized(scenario.title, language))
+    return Message(f"{heading}\n\n{localized(step.prompt, language)}", buttons)
+
+
+def class_vote_counted(content: Content, option: Option, code: str, language: str) -> Message:
+    return Message(
+        content.label("class_vote_counted", language, option=localized(option.label, language)),
+        [Button(content.label("class_next_button", language), "join_class", {"class_code": code})],
+    )

@@ -301,6 +301,10 @@ INTERFACE_LABELS = (
     "reminders_off",
     "reminder",
     "review_button",
+    "class_joined",
+    "class_vote_counted",
+    "class_next_button",
+    "class_over",
 )
 
 INTERFACE_FILE = {

@@ -21,6 +21,7 @@ from sanic import Blueprint, Request, response
 from trainer import exports, settings
 from trainer.accounts import AccountStore, SignedIn, TooManyAttempts
 from trainer.certificates import Certificates
+from trainer.classroom import HANDS, VOTES, Classroom, majority, review_rows, shown_options
 from trainer.content import localized
 from trainer.learning import OVERALL, GroupLearning
 from trainer.reports import Filters, NotVisible, Reports
@@ -50,6 +51,7 @@ def create_dashboard(
     reviews: Reviews,
     page_language,
     certificates: Certificates,
+    classroom: Classroom,
 ) -> Blueprint:
     dashboard = Blueprint("trainer_dashboard", url_prefix="/trainer")
     # Password checks (argon2: ~50 ms of a core and 64 MB each) run two at a time, so a burst of
@@ -187,6 +189,110 @@ def create_dashboard(
         if found is not None:
             await asyncio.to_thread(certificates.revoke, found.code)
         return response.redirect(f"/trainer/trainees/{trainee_id}", status=303)
+
+    # Classroom mode ------------------------------------------------------------------------
+
+    @dashboard.get("/classroom")
+    @signed_in()
+    async def classroom_list(request: Request):
+        session: SignedIn = request.ctx.session
+        language = page_language(request)
+        sessions = await asyncio.to_thread(classroom.sessions, session.trainer)
+        cohorts = await asyncio.to_thread(reports.cohorts, session.trainer)
+        scenarios = sorted(
+            ((s.id, localized(s.title, language)) for s in reports.content.scenarios.values()), key=lambda x: x[1]
+        )
+        titles = dict(scenarios)
+        return render(
+            request,
+            "classroom_list.html",
+            session=session,
+            sessions=sessions,
+            cohorts=cohorts,
+            scenarios=scenarios,
+            titles=titles,
+        )
+
+    @dashboard.post("/classroom")
+    @signed_in()
+    async def classroom_open(request: Request):
+        form, session = request.form or {}, request.ctx.session
+        if not _same(form.get("csrf"), session.csrf_token):
+            return response.text("This form has expired; reload the page and try again.", 400)
+        scenario_id, language = form.get("scenario") or "", form.get("language") or ""
+        cohort = form.get("cohort") or ""
+        visible = {c.id for c in await asyncio.to_thread(reports.cohorts, session.trainer)}
+        cohort_id = int(cohort) if cohort.isascii() and cohort.isdigit() and len(cohort) <= 9 else None
+        if (
+            scenario_id not in reports.content.scenarios
+            or language not in settings.LANGUAGES
+            or (cohort and cohort_id not in visible)
+        ):
+            return response.text("Choose a scenario, a language and one of your cohorts.", 400)
+        opened = await asyncio.to_thread(
+            classroom.open, session.trainer, reports.content, scenario_id, language, cohort_id
+        )
+        return response.redirect(f"/trainer/classroom/{opened.id}", status=303)
+
+    @dashboard.get("/classroom/<session_id:int>")
+    @signed_in()
+    async def classroom_screen(request: Request, session_id: int):
+        session: SignedIn = request.ctx.session
+        found = await asyncio.to_thread(classroom.get, session_id, session.trainer)
+        if found is None:
+            return render(request, "error.html", status=404, session=session, message="not_visible")
+        content = reports.content
+        scenario = content.scenario(found.scenario_id)
+        step = scenario.steps.get(found.current_node)
+        decisions = await asyncio.to_thread(classroom.decisions, found.id)
+        last = decisions[-1] if decisions and (request.args.get("feedback") or found.finished) else None
+        votes = await asyncio.to_thread(classroom.tally, found.id, step.id) if step and not last else {}
+        page = templates.get_template("trainer/classroom.html").render(
+            t=LABELS[found.language],
+            lang=found.language,
+            session=session,
+            room=found,
+            scenario=scenario,
+            step=step,
+            options=list(zip("ABCDE", shown_options(step, found.id))) if step else [],
+            votes=votes,
+            total=sum(votes.values()),
+            majority=majority(votes),
+            last=last,
+            last_step=scenario.steps[last.step_id] if last else None,
+            last_option=scenario.steps[last.step_id].option(last.option_id) if last else None,
+            ending=scenario.endings.get(found.current_node),
+            content=content,
+        )
+        return response.html(page)
+
+    @dashboard.post("/classroom/<session_id:int>/decide")
+    @signed_in()
+    async def classroom_decide(request: Request, session_id: int):
+        form, session = request.form or {}, request.ctx.session
+        if not _same(form.get("csrf"), session.csrf_token):
+            return response.text("This form has expired; reload the page and try again.", 400)
+        found = await asyncio.to_thread(classroom.get, session_id, session.trainer)
+        if found is None:
+            return render(request, "error.html", status=404, session=session, message="not_visible")
+        by = VOTES if form.get("by") == VOTES else HANDS
+        try:
+            await asyncio.to_thread(classroom.decide, found.id, reports.content, form.get("option") or "", by)
+        except ValueError:  # a page left open on a decision already taken: show where things are
+            return response.redirect(f"/trainer/classroom/{found.id}", status=303)
+        return response.redirect(f"/trainer/classroom/{found.id}?feedback=1", status=303)
+
+    @dashboard.get("/classroom/<session_id:int>/review")
+    @signed_in()
+    async def classroom_review(request: Request, session_id: int):
+        session: SignedIn = request.ctx.session
+        found = await asyncio.to_thread(classroom.get, session_id, session.trainer)
+        if found is None:
+            return render(request, "error.html", status=404, session=session, message="not_visible")
+        decisions = await asyncio.to_thread(classroom.decisions, found.id)
+        rows = review_rows(reports.content, found.scenario_id, decisions)
+        scenario = reports.content.scenario(found.scenario_id)
+        return render(request, "classroom_review.html", session=session, room=found, scenario=scenario, rows=rows)
 
     @dashboard.get("/learning")
     @signed_in()

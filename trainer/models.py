@@ -230,3 +230,56 @@ class ReviewAnswer(Base):
     option_id = Column(String(80), nullable=False)
     correct = Column(Boolean, nullable=False)
     answered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ClassSession(Base):
+    """A classroom session: a trainer plays a scenario with a group on a projector; the group
+    decides by show of hands or by voting from their phones (trainer/classroom.py)."""
+
+    __tablename__ = "class_sessions"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(12), nullable=False, unique=True)  # trainees join with it
+    trainer_id = Column(Integer, ForeignKey("trainer_accounts.id", ondelete="SET NULL"))
+    cohort_id = Column(Integer, ForeignKey("cohorts.id", ondelete="SET NULL"))
+    scenario_id = Column(String(80), nullable=False)
+    language = Column(String(2), nullable=False)
+    current_node = Column(String(80), nullable=False)  # the decision point on screen, or the ending
+    status = Column(String(20), nullable=False, default="open")  # open | finished
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    finished_at = Column(DateTime(timezone=True))
+
+
+class ClassMember(Base):
+    __tablename__ = "class_members"
+    __table_args__ = (UniqueConstraint("class_session_id", "trainee_id"),)
+    id = Column(Integer, primary_key=True)
+    class_session_id = Column(Integer, ForeignKey("class_sessions.id", ondelete="CASCADE"), nullable=False)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False, index=True)
+    joined_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ClassVote(Base):
+    """A trainee's vote from their phone at one decision point of a session (a new vote replaces it)."""
+
+    __tablename__ = "class_votes"
+    __table_args__ = (UniqueConstraint("class_session_id", "step_id", "trainee_id"),)
+    id = Column(Integer, primary_key=True)
+    class_session_id = Column(Integer, ForeignKey("class_sessions.id", ondelete="CASCADE"), nullable=False, index=True)
+    step_id = Column(String(80), nullable=False)
+    trainee_id = Column(Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False)
+    option_id = Column(String(80), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ClassDecision(Base):
+    """What the group chose at a decision point: the trainer's tap after a show of hands, or the
+    phones' majority."""
+
+    __tablename__ = "class_decisions"
+    id = Column(Integer, primary_key=True)
+    class_session_id = Column(Integer, ForeignKey("class_sessions.id", ondelete="CASCADE"), nullable=False, index=True)
+    step_id = Column(String(80), nullable=False)
+    option_id = Column(String(80), nullable=False)
+    by = Column(String(10), nullable=False)  # hands | votes
+    votes = Column(JSON, nullable=False, default=dict)  # option id -> phone votes when decided
+    decided_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

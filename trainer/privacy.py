@@ -2,10 +2,10 @@
 
 from typing import Dict, List, Optional, Tuple
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from trainer.db import Database, retrying
-from trainer.models import Cohort, LinkCode, Trainee, as_utc
+from trainer.models import ClassVote, Cohort, LinkCode, Trainee, as_utc
 from trainer.progress import answer_dict
 
 
@@ -56,6 +56,10 @@ def export_trainee(db: Database, trainee_id: int) -> Optional[Dict]:
                 for check in trainee.checks
             ],
             "reminders": trainee.reminders,
+            "class_votes": [
+                {"session": vote.class_session_id, "step": vote.step_id, "option": vote.option_id}
+                for vote in session.execute(select(ClassVote).where(ClassVote.trainee_id == trainee_id)).scalars()
+            ],
             "reviews": [
                 {
                     "scenario": item.scenario_id,

@@ -15,6 +15,7 @@ from sanic import Request, Sanic, response
 from trainer import settings, web_sessions
 from trainer.accounts import AccountStore
 from trainer.certificates import Certificates, certificate_pdf
+from trainer.classroom import Classroom
 from trainer.content import localized
 from trainer.content_loader import load_content
 from trainer.dashboard import create_dashboard
@@ -204,7 +205,9 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
         )
 
     app.blueprint(
-        create_dashboard(templates, AccountStore(db), reports, Reviews(db, reports), page_language, certificates)
+        create_dashboard(
+            templates, AccountStore(db), reports, Reviews(db, reports), page_language, certificates, Classroom(db)
+        )
     )
     return app
 

@@ -757,3 +757,33 @@ def test_the_last_scenario_played_offers_the_after_test():
     offer = next(m for m in said if "final test" in (m.get("text") or ""))
     assert offer["text"].startswith("You have played every scenario.")
     assert offer["buttons"] == [{"title": "Take the test", "payload": "/knowledge_check"}]
+
+
+def test_a_phone_joins_the_classroom_session_and_votes_on_the_decision_on_screen():
+    from actions.classroom import ActionClassVote, ActionJoinClass
+    from trainer.accounts import Trainer
+    from trainer.classroom import HANDS, Classroom
+
+    content = runtime.content()
+    scenario = content.scenario("checkpoint_motorbike")
+    classroom = Classroom(runtime.database())
+    room = classroom.open(Trainer(0, "cli", "admin"), content, scenario.id, "en", None)
+    said, _ = run(ActionJoinClass(), tracker(f"join {room.code}", "join_class"))
+    step = scenario.steps[scenario.start]
+    assert (
+        said[0]["text"].startswith(f"Class session: {scenario.title['en']}.") and step.prompt["en"] in said[0]["text"]
+    )
+    vote = said[0]["buttons"][1]["payload"]
+    option = json.loads(vote.split("class_vote", 1)[1])["class_option"]
+    counted, _ = run(ActionClassVote(), tracker("", "class_vote", [("class_option", option)]))
+    assert counted[0]["text"].startswith("Vote counted:")
+    assert counted[0]["buttons"] == [
+        {"title": "Next decision", "payload": f'/join_class{{"class_code": "{room.code}"}}'}
+    ]
+    assert sum(classroom.tally(room.id, step.id).values()) == 1
+
+    classroom.decide(room.id, content, option.split(":")[1], HANDS)  # the trainer moves on
+    stale, _ = run(ActionClassVote(), tracker("", "class_vote", [("class_option", option)]))
+    assert "Vote counted" not in stale[0]["text"]  # an old button: the decision now on screen instead
+    wrong, _ = run(ActionJoinClass(), tracker("join ZZZZ22", "join_class"))
+    assert wrong[0]["response"] == "utter_bad_class_code"
