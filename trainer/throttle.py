@@ -3,10 +3,12 @@ and per username, code guesses per sender and overall. Taking an attempt is one 
 UPDATE, so parallel requests cannot all slip under a limit (30 wrong passwords sent at once get
 as many checks as the limit allows, not 30)."""
 
+import math
+import random
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import case, or_, update
+from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trainer.db import Database, retrying
@@ -39,12 +41,16 @@ class Throttle:
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount == 1:
+                # Counters of past windows (every window here is at most an hour) are dead rows:
+                # one attempt in a hundred clears them, so the table stays small for free.
+                if random.random() < 0.01:
+                    session.execute(delete(AttemptCounter).where(AttemptCounter.window_start < now - timedelta(days=1)))
                 return None
             counter = session.get(AttemptCounter, key)
             started = (
                 counter.window_start if counter.window_start.tzinfo else counter.window_start.replace(tzinfo=now.tzinfo)
             )
-            return max(1, int((started + window - now).total_seconds() // 60) + 1)
+            return max(1, math.ceil((started + window - now).total_seconds() / 60))
 
     @retrying
     def give_back(self, key: str) -> None:
