@@ -83,6 +83,13 @@ def buttons(items: Sequence[Button]) -> List[Dict[Text, Text]]:
     return [{"title": button.title, "payload": payload(button.intent, dict(button.entities))} for button in items]
 
 
+def show_picture(dispatcher: CollectingDispatcher, name: Optional[str]) -> None:
+    """A drawing of content/pictures/, by its path on the web server: the trainee page shows it
+    from there, the Telegram channel uploads the file, WhatsApp gets it from PUBLIC_URL."""
+    if name:
+        dispatcher.utter_message(image=f"/pictures/{name}")
+
+
 def say(dispatcher: CollectingDispatcher, message: Message) -> None:
     dispatcher.utter_message(text=message.text, buttons=buttons(message.buttons))
 

@@ -76,6 +76,7 @@ class ActionStartTraining(Action):
                     runtime.progress().start_attempt, trainee.id, scenario.id, scenario.start
                 )
                 briefing = {key: localized(text, language) for key, text in scenario.briefing.items()}
+                runtime.show_picture(dispatcher, scenario.picture)
                 dispatcher.utter_message(
                     response="utter_briefing", title=localized(scenario.title, language), **briefing
                 )
@@ -137,6 +138,7 @@ def present_decision_point(dispatcher: CollectingDispatcher, tracker: Tracker) -
     if unclear >= 2:  # one bubble: "pick the answer closest to yours" and the options
         dispatcher.utter_message(response="utter_pick_an_option", buttons=buttons)
     else:
+        runtime.show_picture(dispatcher, point.step.picture)
         dispatcher.utter_message(text=localized(point.step.prompt, language), buttons=buttons)
 
 

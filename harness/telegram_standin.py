@@ -69,6 +69,13 @@ class TelegramStandIn:
             self._message_id += 1
             chat = {"id": int(params["chat_id"]), "type": "private"}
             return _ok({"message_id": self._message_id, "date": 0, "chat": chat, "text": params["text"]})
+        if method == "sendPhoto":  # an uploaded file or a URL, as Telegram takes either
+            if not params.get("photo"):
+                return _error(400, "Bad Request: there is no photo in the request")
+            self._message_id += 1
+            chat = {"id": int(params["chat_id"]), "type": "private"}
+            size = {"file_id": f"photo-{self._message_id}", "file_unique_id": "p", "width": 320, "height": 200}
+            return _ok({"message_id": self._message_id, "date": 0, "chat": chat, "photo": [size]})
         return _ok(True)  # setWebhook, answerCallbackQuery, deleteWebhook...
 
 

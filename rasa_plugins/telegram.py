@@ -15,11 +15,12 @@ import asyncio
 import hmac
 import logging
 import re
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 import aiohttp
 from aiogram.bot.api import TelegramAPIServer
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from aiogram.utils.exceptions import TelegramAPIError
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
@@ -28,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rasa_plugins import split_message
+from trainer import settings
 from trainer.identities import sender_id, verified_id
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,16 @@ class TelegramBot(TelegramOutput):
     async def send_message(self, chat_id: Any, *args: Any, **kwargs: Any) -> Any:
         """Every message leaves through here: the conversation's "tg:" id back to the chat id."""
         return await super().send_message(verified_id("telegram", str(chat_id)), *args, **kwargs)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        """A content picture (/pictures/NAME) is uploaded from the content folder: Telegram could
+        not fetch it from a deployment it cannot reach."""
+        chat = verified_id("telegram", recipient_id)
+        if image.startswith("/pictures/"):
+            picture = settings.content_dir() / "pictures" / Path(image).name
+            await self.send_photo(chat, InputFile(str(picture)))
+        else:
+            await self.send_photo(chat, image)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in split_message(text, MAX_MESSAGE_CHARS):
@@ -137,7 +149,7 @@ class TelegramChannel(TelegramInput):
 
         @telegram_webhook.listener("before_server_stop")
         async def close_session(app: Any, loop: Any) -> None:
-            await bot.close()
+            await bot.session.close()  # bot.close() does this, with a deprecation warning
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from rasa_plugins import split_message
+from trainer import settings
 from trainer.identities import sender_id
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ def replies(messages: List[Dict[Text, Any]]) -> List[Text]:
         if text:
             paragraphs.append(text)
     return split_message("\n\n".join(paragraphs), MAX_MESSAGE_CHARS)
+
+
+def pictures(messages: List[Dict[Text, Any]], public_url: Text) -> List[Text]:
+    """The turn's images as URLs Twilio can fetch (content pictures are served under PUBLIC_URL)."""
+    found = [message["image"] for message in messages if message.get("image")]
+    return [url if url.startswith("http") else public_url.rstrip("/") + url for url in found]
 
 
 def last_buttons(events: List[Any]) -> List[Dict[Text, Any]]:
@@ -106,7 +113,7 @@ class WhatsAppChannel(TwilioInput):
                     metadata=self.get_metadata(request),
                 )
             )
-            return _twiml(replies(collector.messages))
+            return _twiml(replies(collector.messages), pictures(collector.messages, settings.public_url()))
 
         return twilio_webhook
 
@@ -123,8 +130,10 @@ class WhatsAppChannel(TwilioInput):
         return text  # out of the list: the assistant answers it (see trainer/turn.py)
 
 
-def _twiml(texts: List[Text]) -> HTTPResponse:
+def _twiml(texts: List[Text], media: List[Text] = ()) -> HTTPResponse:
     reply = MessagingResponse()
+    for url in media:  # the drawing first, then the words about it
+        reply.message().media(url)
     for text in texts:
         reply.message(text)
     return response.text(str(reply), content_type="application/xml")

@@ -73,6 +73,7 @@ class Step:
     hint: Localized
     options: Tuple[Option, ...]
     rubric: Rubric
+    picture: Optional[str] = None  # a file of content/pictures/
 
     def option(self, option_id: str) -> Optional[Option]:
         return next((option for option in self.options if option.id == option_id), None)
@@ -98,6 +99,7 @@ class Scenario:
     start: str
     steps: Dict[str, Step]
     endings: Dict[str, Ending]
+    picture: Optional[str] = None  # a file of content/pictures/, shown with the briefing
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ after trainer.validate has checked every file."""
 from pathlib import Path
 from typing import Iterable, List, Optional
 
+from trainer import settings
 from trainer.content import (
     CheckItem,
     CheckOption,
@@ -31,10 +32,10 @@ class ContentInvalid(Exception):
         super().__init__("\n".join(str(error) for error in errors))
 
 
-def load_content(root: Path = DEFAULT_CONTENT_DIR, scenario_files: Optional[Iterable[Path]] = None) -> Content:
-    """Load and check the content under `root` (only `scenario_files` when given, with root's
-    rules); raise ContentInvalid listing every problem."""
-    report = check_content(Path(root), scenario_files)
+def load_content(root: Optional[Path] = None, scenario_files: Optional[Iterable[Path]] = None) -> Content:
+    """Load and check the content under `root` (CONTENT_DIR by default; only `scenario_files`
+    when given, with root's rules); raise ContentInvalid listing every problem."""
+    report = check_content(Path(root or settings.content_dir()), scenario_files)
     if report.errors:
         raise ContentInvalid(report.errors)
     return build_content(
@@ -132,6 +133,7 @@ def _scenario(data: dict) -> Scenario:
                 red_flags=tuple(_cue_group(c) for c in rubric["red_flags"]),
                 model_answer=rubric["model_answer"],
             ),
+            picture=step.get("picture"),
         )
     return Scenario(
         id=data["id"],
@@ -147,4 +149,5 @@ def _scenario(data: dict) -> Scenario:
             ending_id: Ending(ending_id, e["title"], e["debrief"], tuple(e["rules"]))
             for ending_id, e in data["endings"].items()
         },
+        picture=data.get("picture"),
     )

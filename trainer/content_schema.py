@@ -7,6 +7,8 @@ _RULE_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
 # Option and scenario ids travel inside button payloads; Telegram allows 64 bytes of callback data.
 _BUTTON_ID = {**_ID, "maxLength": 32}
 _NONEMPTY = {"type": "string", "pattern": r"\S"}
+# A drawing in content/pictures/, shown with a scenario's briefing or a decision point.
+PICTURE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*\.(png|jpg|jpeg)$", "maxLength": 80}
 
 TEXT = {
     "type": "object",
@@ -80,6 +82,7 @@ STEP = {
         "hint": TEXT,
         "options": {"type": "array", "items": OPTION, "minItems": 2, "maxItems": 5},
         "rubric": RUBRIC,
+        "picture": PICTURE,
     },
 }
 
@@ -118,6 +121,7 @@ SCENARIO = {
             "additionalProperties": False,
             "properties": {key: TEXT for key in ("situation", "place", "time", "people")},
         },
+        "picture": PICTURE,
         "start": _ID,
         "steps": {
             "type": "object",

@@ -58,6 +58,12 @@ def _text(name: str, default: str = "") -> str:
     return os.environ.get(name) or default
 
 
+def content_dir() -> Path:
+    """The training content the servers read (CONTENT_DIR): the project's content/ by default; a
+    centre may keep its own copy (its pictures and recordings) elsewhere."""
+    return Path(_text("CONTENT_DIR", str(PROJECT_ROOT / "content")))
+
+
 # Databases -----------------------------------------------------------------------------------
 
 

@@ -106,6 +106,7 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
             continue
         errors_before = len(report.errors)
         _check_scenario(document, principle_ids, rule_ids, matcher, report, rule_principles)
+        _check_pictures(document, root / "pictures", report)
         if len(report.errors) == errors_before:
             report.scenarios.append(document.data)
 
@@ -151,6 +152,40 @@ def _explain(problem: jsonschema.ValidationError) -> str:
     if problem.validator in ("minimum", "maximum") and "grade" in problem.absolute_path:
         return f"grade {problem.instance} is out of range {schema.GRADE_MIN}-{schema.GRADE_MAX}"
     return problem.message
+
+
+MAX_PICTURE_BYTES = 150_000  # a drawing on a poor mobile connection
+MAX_PICTURE_SIDE = 1600
+
+
+def _check_pictures(document: YamlDocument, folder: Path, report: Report) -> None:
+    """Every picture a scenario names is in content/pictures/, an image, and small."""
+    from PIL import Image, UnidentifiedImageError
+
+    named: List[Tuple[tuple, Optional[str]]] = [(("picture",), document.data.get("picture"))]
+    named += [(("steps", step_id, "picture"), step.get("picture")) for step_id, step in document.data["steps"].items()]
+    for path, name in named:
+        if not name:
+            continue
+        file = folder / name
+        if not file.is_file():
+            report.errors.append(document.error(path, f"picture {name!r} not found in {folder}"))
+            continue
+        if file.stat().st_size > MAX_PICTURE_BYTES:
+            kb = file.stat().st_size // 1000
+            report.errors.append(
+                document.error(path, f"picture {name!r} is {kb} KB; at most {MAX_PICTURE_BYTES // 1000} KB")
+            )
+        try:
+            with Image.open(file) as image:
+                width, height = image.size
+        except (UnidentifiedImageError, OSError):
+            report.errors.append(document.error(path, f"picture {name!r} is not a PNG or JPEG image"))
+            continue
+        if max(width, height) > MAX_PICTURE_SIDE:
+            report.errors.append(
+                document.error(path, f"picture {name!r} is {width}x{height}; at most {MAX_PICTURE_SIDE} px a side")
+            )
 
 
 def _check_knowledge_check(document: YamlDocument, rule_ids: Set[str], report: Report) -> None:

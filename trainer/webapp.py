@@ -31,6 +31,7 @@ WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 REMOTE_CSS_IMPORT = re.compile(rb"@import url\(https?://[^)]*\);")
 WEB_SESSION_COOKIE = "web_session"
 CERTIFICATE_CODE = re.compile(r"^[A-Za-z0-9]{6,16}$")
+PICTURE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(png|jpg|jpeg)$")  # as content_schema.PICTURE
 PUBLIC_PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Frame-Options": "DENY",
@@ -175,6 +176,16 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
     content = load_content()
     reports = Reports(db, content)
     certificates = Certificates(db)
+
+    pictures = settings.content_dir() / "pictures"
+
+    @app.get("/pictures/<name>")  # the drawings content names; the trainee page and channels show them
+    async def picture(request: Request, name: str):
+        if not PICTURE_NAME.match(name) or not (pictures / name).is_file():
+            return response.text("No such picture.", 404)
+        return await response.file(
+            pictures / name, headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
+        )
 
     # Certificates: public to whoever holds the code (it is printed on the certificate).
     @app.get("/verify/<code>")
