@@ -48,6 +48,18 @@ class DecisionRow:
     voters: Dict[str, List[str]] = field(default_factory=dict)  # option id -> names of phone voters
 
 
+@dataclass(frozen=True)
+class VoteRow:
+    """A trainee's phone vote in a classroom session, beside what the group then chose."""
+
+    session_id: int
+    when: datetime
+    scenario_id: str
+    step_id: str
+    option_id: str
+    group_option_id: Optional[str]  # None while the decision is open
+
+
 class Classroom:
     def __init__(self, db: Database):
         self.db = db
@@ -180,6 +192,34 @@ class Classroom:
             if option.next in scenario.endings:
                 row.status, row.finished_at = "finished", utcnow()
             return _info(session, row), step.id
+
+    @retrying
+    def votes_of(self, trainee_id: int) -> List[VoteRow]:
+        """The trainee's phone votes, oldest first, with the group's decision at each point."""
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(ClassVote, ClassSession)
+                .join(ClassSession, ClassVote.class_session_id == ClassSession.id)
+                .where(ClassVote.trainee_id == trainee_id)
+                .order_by(ClassVote.id)
+            ).all()
+            decided = {
+                (d.class_session_id, d.step_id): d.option_id
+                for d in session.execute(
+                    select(ClassDecision).where(ClassDecision.class_session_id.in_({s.id for _, s in rows} or {-1}))
+                ).scalars()
+            }
+            return [
+                VoteRow(
+                    room.id,
+                    as_utc(vote.created_at),
+                    room.scenario_id,
+                    vote.step_id,
+                    vote.option_id,
+                    decided.get((room.id, vote.step_id)),
+                )
+                for vote, room in rows
+            ]
 
     @retrying
     def decisions(self, session_id: int) -> List[DecisionRow]:

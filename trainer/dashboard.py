@@ -173,6 +173,8 @@ def create_dashboard(
                 "trainee": (detail := reports.trainee(s.trainer, trainee_id, language)),
                 "chart": score_chart(detail["chart"]),
                 "certificate": certificates.for_trainee(trainee_id),
+                "class_votes": classroom.votes_of(trainee_id),
+                "scenarios": reports.content.scenarios,
             },
         )
 

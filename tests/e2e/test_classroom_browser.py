@@ -10,6 +10,7 @@ from tests.e2e.test_web_browser import tap, type_answer, wait_for_text
 from trainer.accounts import AccountStore
 from trainer.content_loader import load_content
 from trainer.engine import best_option
+from trainer.identities import Trainees
 
 CONTENT = load_content()
 SCENARIO = CONTENT.scenario("checkpoint_motorbike")
@@ -27,7 +28,7 @@ def phone(browser, web_url, name):
 
 
 def test_a_class_votes_from_three_phones_and_follows_the_groups_choice(web_url, db):
-    AccountStore(db).create("instructor_room", "baobab shade 19")
+    AccountStore(db).create("instructor_room", "baobab shade 19", "admin")  # sees trainees of no cohort
     start = SCENARIO.steps[SCENARIO.start]
     best = best_option(start)
     other = next(o for o in start.options if o.id != best.id)
@@ -79,3 +80,8 @@ def test_a_class_votes_from_three_phones_and_follows_the_groups_choice(web_url, 
         screen.screenshot(path=SCREENSHOTS / "21-classroom-review.png", full_page=True)
         screen.goto(f"{web_url}/trainer/classroom?lang=en")
         assert code in screen.inner_text("main") and "finished" in screen.inner_text("main")
+        # Each phone's vote is in that trainee's record, beside the group's choice.
+        soldier = next(t for t, _ in Trainees(db).trainees() if t.display_name == "Soldier 2")
+        screen.goto(f"{web_url}/trainer/trainees/{soldier.id}?lang=en")
+        votes = screen.inner_text("main")
+        assert "Votes in classroom sessions" in votes and other.label["en"] in votes and best.label["en"] in votes

@@ -62,6 +62,8 @@ def test_a_session_follows_the_groups_choices_and_reviews_them(room):
     rows = review_rows(CONTENT, SCENARIO.id, decisions)
     assert rows[0]["recommended"] and not rows[0]["rules"]
     assert not rows[-1]["recommended"] and rows[-1]["rules"]  # the rules behind the recommended conduct
+    [vote] = classroom.votes_of(phones[2].id)  # in the trainee's record: their vote, the group's choice
+    assert (vote.step_id, vote.option_id, vote.group_option_id) == (step.id, other.id, best.id)
     assert [s.id for s in classroom.sessions(trainer)] == [opened.id]
     assert classroom.sessions(Trainer(999, "someone else", "trainer")) == []
     assert classroom.get(opened.id, Trainer(999, "someone else", "trainer")) is None
