@@ -236,13 +236,20 @@ def create_dashboard(
         )
         return response.redirect(f"/trainer/classroom/{opened.id}", status=303)
 
+    async def own_room(request: Request, session_id: int):
+        """The classroom session if the signed-in trainer opened it (an admin: any one)."""
+        return await asyncio.to_thread(classroom.get, session_id, request.ctx.session.trainer)
+
+    def not_visible(request: Request):
+        return render(request, "error.html", status=404, session=request.ctx.session, message="not_visible")
+
     @dashboard.get("/classroom/<session_id:int>")
     @signed_in()
     async def classroom_screen(request: Request, session_id: int):
         session: SignedIn = request.ctx.session
-        found = await asyncio.to_thread(classroom.get, session_id, session.trainer)
+        found = await own_room(request, session_id)
         if found is None:
-            return render(request, "error.html", status=404, session=session, message="not_visible")
+            return not_visible(request)
         content = reports.content
         scenario = content.scenario(found.scenario_id)
         step = scenario.steps.get(found.current_node)
@@ -274,9 +281,9 @@ def create_dashboard(
         form, session = request.form or {}, request.ctx.session
         if not _same(form.get("csrf"), session.csrf_token):
             return response.text("This form has expired; reload the page and try again.", 400)
-        found = await asyncio.to_thread(classroom.get, session_id, session.trainer)
+        found = await own_room(request, session_id)
         if found is None:
-            return render(request, "error.html", status=404, session=session, message="not_visible")
+            return not_visible(request)
         by = VOTES if form.get("by") == VOTES else HANDS
         try:
             await asyncio.to_thread(classroom.decide, found.id, reports.content, form.get("option") or "", by)
@@ -288,9 +295,9 @@ def create_dashboard(
     @signed_in()
     async def classroom_review(request: Request, session_id: int):
         session: SignedIn = request.ctx.session
-        found = await asyncio.to_thread(classroom.get, session_id, session.trainer)
+        found = await own_room(request, session_id)
         if found is None:
-            return render(request, "error.html", status=404, session=session, message="not_visible")
+            return not_visible(request)
         decisions = await asyncio.to_thread(classroom.decisions, found.id)
         rows = review_rows(reports.content, found.scenario_id, decisions)
         scenario = reports.content.scenario(found.scenario_id)
