@@ -5,7 +5,6 @@ The story follows the group's choice; at the end, an after-action review compare
 with the recommended one and lists the rules to revisit.
 """
 
-import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from trainer.accounts import Trainer
 from trainer.content import Content, Option, Step
 from trainer.db import Database, retrying
-from trainer.engine import best_option
+from trainer.engine import best_option, shuffled
 from trainer.identities import CODE_ALPHABET, CODE_TRIES_PER_SENDER, CODE_TRIES_WINDOW, TooManyTries, UnknownCode
 from trainer.models import ClassDecision, ClassMember, ClassSession, ClassVote, Cohort, Trainee, as_utc, utcnow
 from trainer.throttle import Throttle
@@ -250,9 +249,7 @@ class Classroom:
 def shown_options(step: Step, session_id: int) -> List[Option]:
     """The options in an order fixed for this session and step, the same on the screen and on
     the phones: the file's order would put the recommended one first."""
-    options = list(step.options)
-    random.Random(f"class-{session_id}-{step.id}").shuffle(options)
-    return options
+    return list(shuffled(step.options, f"class-{session_id}-{step.id}"))
 
 
 def majority(votes: Dict[str, int]) -> Optional[str]:

@@ -1,7 +1,7 @@
 """Move through a scenario's graph of decision points."""
 
 import random
-from typing import Tuple
+from typing import Sequence, Tuple
 
 from trainer.content import Option, Step
 
@@ -17,10 +17,16 @@ def best_option(step: Step) -> Option:
     return max(step.options, key=lambda option: option.grade)
 
 
+def shuffled(options: Sequence[Option], seed: str) -> Tuple[Option, ...]:
+    """Options in an order fixed by `seed`: never the file's, where the recommended one may stand
+    first, and the same every time for the same seed."""
+    order = list(options)
+    random.Random(seed).shuffle(order)  # a str seed hashes the same in every process
+    return tuple(order)
+
+
 def shown_options(step: Step, attempt_id: int) -> Tuple[Option, ...]:
     """The step's options in the order one attempt shows them: shuffled, so that a button's
     position never gives its grade away, and the same each time within the attempt (a repeated
     prompt, a resumed scenario, a numbered list on WhatsApp, "2" typed later)."""
-    options = list(step.options)
-    random.Random(f"{attempt_id}:{step.id}").shuffle(options)  # a str seed hashes the same in every process
-    return tuple(options)
+    return shuffled(step.options, f"{attempt_id}:{step.id}")

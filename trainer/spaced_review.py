@@ -7,7 +7,6 @@ Every time here is passed in (`now`), so tests move the clock; the schedule live
 database, so it survives restarts and is the same for every process.
 """
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, List, Optional, Tuple
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trainer.content import Content, Option, Step
 from trainer.db import Database, retrying
+from trainer.engine import shuffled
 from trainer.models import ChannelIdentity, ReviewAnswer, ReviewItem, Trainee, as_utc, utcnow
 
 INTERVALS = (timedelta(days=1), timedelta(days=3), timedelta(days=7))
@@ -40,9 +40,7 @@ def right(step: Step, option: Option) -> bool:
 
 def review_options(step: Step, item_id: int) -> List[Option]:
     """The options in an order fixed per review item: not the file's, not the attempt's."""
-    options = list(step.options)
-    random.Random(f"review-{item_id}").shuffle(options)
-    return options
+    return list(shuffled(step.options, f"review-{item_id}"))
 
 
 class SpacedReview:
