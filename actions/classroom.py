@@ -12,7 +12,8 @@ from actions.linking import code_in
 from trainer import coaching
 from trainer.classroom import ClassInfo, Classroom, shown_options
 from trainer.db import StoreUnavailable
-from trainer.identities import TooManyTries, UnknownCode
+from trainer.identities import UnknownCode
+from trainer.throttle import TooManyAttempts
 
 
 def classroom() -> Classroom:
@@ -49,7 +50,7 @@ class ActionJoinClass(Action):
             trainee = await runtime.trainee(tracker)
             guesser = f"{runtime.channel_of(tracker)} {tracker.sender_id}"
             room = await runtime.in_thread(classroom().join, code or "", trainee.id, guesser)
-        except (UnknownCode, TooManyTries):
+        except (UnknownCode, TooManyAttempts):
             dispatcher.utter_message(response="utter_bad_class_code")
             return []
         except StoreUnavailable:

@@ -11,7 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from trainer.db import StoreUnavailable
-from trainer.identities import CODE_ALPHABET, LINKED, TooManyTries, UnknownCode
+from trainer.identities import CODE_ALPHABET, LINKED, UnknownCode
+from trainer.throttle import TooManyAttempts
 
 _CANDIDATE = re.compile(rf"\b[{CODE_ALPHABET}]{{6}}\b", re.I)
 
@@ -50,7 +51,7 @@ class ActionLinkAccount(Action):
         except UnknownCode:
             dispatcher.utter_message(response="utter_bad_link_code")
             return []
-        except TooManyTries as refused:
+        except TooManyAttempts as refused:
             dispatcher.utter_message(response="utter_too_many_codes", minutes=refused.minutes)
             return []
         except StoreUnavailable:

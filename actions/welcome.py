@@ -12,8 +12,9 @@ from actions.review import present_due_review
 from trainer import coaching
 from trainer.content import localized
 from trainer.db import StoreUnavailable
-from trainer.identities import TooManyTries, UnknownCode
+from trainer.identities import UnknownCode
 from trainer.text import printable
+from trainer.throttle import TooManyAttempts
 
 # Payloads with entities are built here: inside domain responses their braces would be read
 # as template placeholders.
@@ -88,7 +89,7 @@ class ValidateOnboardingForm(FormValidationAction):
         except UnknownCode:
             dispatcher.utter_message(response="utter_bad_code")
             return {"enrolment_code": None}
-        except TooManyTries as refused:
+        except TooManyAttempts as refused:
             dispatcher.utter_message(response="utter_too_many_codes", minutes=refused.minutes)
             return {"enrolment_code": "none"}  # onboarding goes on; the trainer can enrol them
         except StoreUnavailable:

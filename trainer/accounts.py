@@ -55,12 +55,6 @@ class AccountError(ValueError):
     """A clear reason an account could not be created."""
 
 
-class TooManyAttempts(Exception):
-    def __init__(self, minutes: int):
-        super().__init__(minutes)
-        self.minutes = minutes
-
-
 def weak_password(username: str, password: str) -> str:
     """Why a password is too easy to guess, or "" when it is not."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -131,14 +125,15 @@ class AccountStore:
         disabled account or an unknown name alike. Raises TooManyAttempts when the client's
         address or the username has used its attempts (module doc)."""
         username = username.strip()
-        keys = [
+        limits = [
             (f"sign-in address {address}", SIGN_INS_PER_ADDRESS),
             (f"sign-in username {username.casefold()}", SIGN_INS_PER_USERNAME),
         ]
-        for key, limit in keys:
-            wait = self.throttle.take(key, limit, ATTEMPT_WINDOW)
-            if wait is not None:
-                raise TooManyAttempts(wait)
+        return self.throttle.guarded(
+            limits, ATTEMPT_WINDOW, lambda: self._check(username, password), succeeded=lambda result: result is not None
+        )
+
+    def _check(self, username: str, password: str) -> Optional[Tuple[str, SignedIn]]:
         with self.db.transaction() as session:
             account = session.execute(
                 select(TrainerAccount).where(TrainerAccount.username == username)
@@ -160,10 +155,7 @@ class AccountStore:
                 )
             )
             session.execute(delete(TrainerSession).where(TrainerSession.expires_at < now))
-            signed_in = SignedIn(_trainer(account), csrf)
-        for key, _ in keys:
-            self.throttle.give_back(key)
-        return token, signed_in
+            return token, SignedIn(_trainer(account), csrf)
 
     def session(self, token: Optional[str]) -> Optional[SignedIn]:
         """The live session a cookie's token opens, if any."""

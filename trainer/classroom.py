@@ -18,7 +18,7 @@ from trainer.accounts import Trainer
 from trainer.content import Content, Option, Step
 from trainer.db import Database, retrying
 from trainer.engine import best_option, shuffled
-from trainer.identities import CODE_ALPHABET, CODE_TRIES_PER_SENDER, CODE_TRIES_WINDOW, TooManyTries, UnknownCode
+from trainer.identities import CODE_ALPHABET, CODE_TRIES_PER_SENDER, CODE_TRIES_WINDOW, UnknownCode
 from trainer.models import ClassDecision, ClassMember, ClassSession, ClassVote, Cohort, Trainee, as_utc, utcnow
 from trainer.throttle import Throttle
 
@@ -102,13 +102,8 @@ class Classroom:
 
     def join(self, code: str, trainee_id: int, guesser: str) -> ClassInfo:
         """Join the open session with this code; a wrong code counts as a guess (as link codes)."""
-        key = f"class tries {guesser}"
-        wait = self.throttle.take(key, CODE_TRIES_PER_SENDER, CODE_TRIES_WINDOW)
-        if wait is not None:
-            raise TooManyTries(wait)
-        joined = self._join(code, trainee_id)
-        self.throttle.give_back(key)
-        return joined
+        limits = [(f"class tries {guesser}", CODE_TRIES_PER_SENDER)]
+        return self.throttle.guarded(limits, CODE_TRIES_WINDOW, lambda: self._join(code, trainee_id))
 
     @retrying
     def _join(self, code: str, trainee_id: int) -> ClassInfo:

@@ -19,13 +19,14 @@ from jinja2 import Environment
 from sanic import Blueprint, Request, response
 
 from trainer import exports, settings
-from trainer.accounts import AccountStore, SignedIn, TooManyAttempts
+from trainer.accounts import AccountStore, SignedIn
 from trainer.certificates import Certificates
 from trainer.classroom import HANDS, VOTES, Classroom, majority, review_rows, shown_options
 from trainer.content import localized
 from trainer.learning import OVERALL, GroupLearning
 from trainer.reports import Filters, NotVisible, Reports
 from trainer.reviews import BadGrade, Reviews, agreeing, waiting
+from trainer.throttle import TooManyAttempts
 
 SESSION_COOKIE = "trainer_session"
 LOGIN_CSRF_COOKIE = "trainer_login_csrf"

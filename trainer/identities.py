@@ -58,14 +58,6 @@ class UnknownCode(ValueError):
     """No cohort or link has this code (or it was used, or it expired)."""
 
 
-class TooManyTries(Exception):
-    """The sender, or everyone together, tried too many codes; wait `minutes`."""
-
-    def __init__(self, minutes: int):
-        super().__init__(minutes)
-        self.minutes = minutes
-
-
 LINK_CLAIMED = "claimed"  # sent from another channel: now waiting for the maker's confirmation
 LINKED = "linked"  # confirmed on the channel that made it: the records are one
 
@@ -88,15 +80,8 @@ class Trainees:
         given back. Trainer tools pass no guesser: they are not guessing."""
         if guesser is None:
             return attempt()
-        keys = [(f"code tries {guesser}", CODE_TRIES_PER_SENDER), ("code tries overall", CODE_TRIES_OVERALL)]
-        for key, limit in keys:
-            wait = self.throttle.take(key, limit, CODE_TRIES_WINDOW)
-            if wait is not None:
-                raise TooManyTries(wait)
-        result = attempt()
-        for key, _ in keys:
-            self.throttle.give_back(key)
-        return result
+        limits = [(f"code tries {guesser}", CODE_TRIES_PER_SENDER), ("code tries overall", CODE_TRIES_OVERALL)]
+        return self.throttle.guarded(limits, CODE_TRIES_WINDOW, attempt)
 
     @retrying
     def trainee_for(self, channel: str, sender_id: str) -> TraineeInfo:
@@ -197,7 +182,7 @@ class Trainees:
         """A link code sent by `channel`/`sender_id`. From another channel: it is claimed, and
         (LINK_CLAIMED, the sender's own record) comes back. From the channel that made it, once
         claimed: the claiming channel joins this trainee, and (LINKED, this trainee) comes back.
-        Raises UnknownCode for a wrong, used, expired or twice-claimed code, TooManyTries."""
+        Raises UnknownCode for a wrong, used, expired or twice-claimed code, TooManyAttempts."""
         return self._guess(f"{channel} {sender_id}", lambda: self._use_link_code(channel, sender_id, code))
 
     @retrying

@@ -6,13 +6,23 @@ as many checks as the limit allows, not 30)."""
 import math
 import random
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, Optional, Sequence, Tuple, TypeVar
 
 from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from trainer.db import Database, retrying
 from trainer.models import AttemptCounter, utcnow
+
+T = TypeVar("T")
+
+
+class TooManyAttempts(Exception):
+    """A limit is used up (too many sign-ins, code tries...); try again in `minutes`."""
+
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes
 
 
 class Throttle:
@@ -51,6 +61,26 @@ class Throttle:
                 counter.window_start if counter.window_start.tzinfo else counter.window_start.replace(tzinfo=now.tzinfo)
             )
             return max(1, math.ceil((started + window - now).total_seconds() / 60))
+
+    def guarded(
+        self,
+        limits: Sequence[Tuple[str, int]],
+        window: timedelta,
+        attempt: Callable[[], T],
+        succeeded: Callable[[T], bool] = lambda _: True,
+    ) -> T:
+        """Run `attempt` counted under each (key, attempts per window) of `limits`, in order;
+        TooManyAttempts when one is used up. An attempt that succeeded is given back, so only
+        failures (a wrong password, a wrong code: raised or refused) count."""
+        for key, limit in limits:
+            wait = self.take(key, limit, window)
+            if wait is not None:
+                raise TooManyAttempts(wait)
+        result = attempt()
+        if succeeded(result):
+            for key, _ in limits:
+                self.give_back(key)
+        return result
 
     @retrying
     def give_back(self, key: str) -> None:

@@ -12,9 +12,10 @@ from sqlalchemy import update
 
 import trainer.accounts
 from harness.processes import ROOT
-from trainer.accounts import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_USERNAME, AccountError, AccountStore, TooManyAttempts
+from trainer.accounts import SIGN_INS_PER_ADDRESS, SIGN_INS_PER_USERNAME, AccountError, AccountStore
 from trainer.db import Database
 from trainer.models import AttemptCounter, TrainerAccount, TrainerSession, utcnow
+from trainer.throttle import TooManyAttempts
 
 PASSWORD = "a long enough secret"
 HERE = "198.51.100.7"

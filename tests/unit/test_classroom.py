@@ -8,7 +8,8 @@ from trainer.classroom import HANDS, VOTES, Classroom, majority, review_rows
 from trainer.content_loader import load_content
 from trainer.db import Database
 from trainer.engine import best_option
-from trainer.identities import TooManyTries, Trainees, UnknownCode
+from trainer.identities import Trainees, UnknownCode
+from trainer.throttle import TooManyAttempts
 
 CONTENT = load_content()
 SCENARIO = CONTENT.scenario("checkpoint_motorbike")
@@ -76,5 +77,5 @@ def test_guessing_session_codes_is_held_off(room):
     for n in range(5):
         with pytest.raises(UnknownCode):
             classroom.join(f"ABC{n + 2}EF", phones[0].id, "telegram guesser")
-    with pytest.raises(TooManyTries):
+    with pytest.raises(TooManyAttempts):
         classroom.join("ABCDEF", phones[0].id, "telegram guesser")

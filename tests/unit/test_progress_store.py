@@ -18,13 +18,13 @@ from trainer.identities import (
     CODE_TRIES_PER_SENDER,
     LINK_CLAIMED,
     LINKED,
-    TooManyTries,
     Trainees,
     UnknownCode,
 )
 from trainer.models import Cohort, utcnow
 from trainer.privacy import erase_trainee, export_trainee
 from trainer.progress import AnswerRecord, NotCurrentStep, ProgressStore
+from trainer.throttle import TooManyAttempts
 
 
 @pytest.fixture
@@ -205,12 +205,12 @@ def test_a_thousand_guesses_from_twenty_senders_are_cut_off_and_link_nothing(peo
             outcomes[people.use_link_code("telegram", f"guesser-{n % 20}", guess)[0]] += 1
         except UnknownCode:
             outcomes["unknown"] += 1
-        except TooManyTries:
+        except TooManyAttempts:
             outcomes["refused"] += 1
     assert outcomes["unknown"] == min(20 * CODE_TRIES_PER_SENDER, CODE_TRIES_OVERALL)
     assert outcomes["refused"] == 1000 - outcomes["unknown"] and LINK_CLAIMED not in outcomes
     assert all(people.trainee_for("telegram", f"guesser-{n}").id != victim.id for n in range(20))
-    with pytest.raises(TooManyTries):  # the limit holds for enrolment codes too
+    with pytest.raises(TooManyAttempts):  # the limit holds for enrolment codes too
         people.enrol(victim.id, "ABC234", guesser="telegram guesser-3")
 
 
