@@ -128,14 +128,17 @@ def create_dashboard(
     @dashboard.post("/logout")
     @signed_in()
     async def logout(request: Request):
-        if not _same((request.form or {}).get("csrf"), request.ctx.session.csrf_token):
-            return response.text("This form has expired; reload the page and try again.", 400)
+        if _expired(request):
+            return _form_expired()
         await asyncio.to_thread(accounts.sign_out, request.cookies.get(SESSION_COOKIE))
         page = response.redirect("/trainer/login", status=303)
         _clear_cookie(page, SESSION_COOKIE)
         return page
 
     # Views ----------------------------------------------------------------------------------
+
+    def not_visible(request: Request):
+        return render(request, "error.html", status=404, session=request.ctx.session, message="not_visible")
 
     async def view(request: Request, template: str, build):
         session: SignedIn = request.ctx.session
@@ -144,7 +147,7 @@ def create_dashboard(
         try:
             data = await asyncio.to_thread(build, session, filters)
         except NotVisible:
-            return render(request, "error.html", status=404, session=session, message="not_visible")
+            return not_visible(request)
         return render(request, template, session=session, cohorts=cohorts, filters=filters, problem=problem, **data)
 
     @dashboard.get("/")
@@ -182,12 +185,12 @@ def create_dashboard(
     @dashboard.post("/trainees/<trainee_id:int>/certificate/revoke")
     @signed_in()
     async def revoke_certificate(request: Request, trainee_id: int):
-        if not _same((request.form or {}).get("csrf"), request.ctx.session.csrf_token):
-            return response.text("This form has expired; reload the page and try again.", 400)
+        if _expired(request):
+            return _form_expired()
         try:  # only a trainer who sees the trainee may revoke their certificate
             await asyncio.to_thread(reports.trainee, request.ctx.session.trainer, trainee_id, "en")
         except NotVisible:
-            return render(request, "error.html", status=404, session=request.ctx.session, message="not_visible")
+            return not_visible(request)
         found = await asyncio.to_thread(certificates.for_trainee, trainee_id)
         if found is not None:
             await asyncio.to_thread(certificates.revoke, found.code)
@@ -220,12 +223,12 @@ def create_dashboard(
     @signed_in()
     async def classroom_open(request: Request):
         form, session = request.form or {}, request.ctx.session
-        if not _same(form.get("csrf"), session.csrf_token):
-            return response.text("This form has expired; reload the page and try again.", 400)
+        if _expired(request):
+            return _form_expired()
         scenario_id, language = form.get("scenario") or "", form.get("language") or ""
         cohort = form.get("cohort") or ""
         visible = {c.id for c in await asyncio.to_thread(reports.cohorts, session.trainer)}
-        cohort_id = int(cohort) if cohort.isascii() and cohort.isdigit() and len(cohort) <= 9 else None
+        cohort_id = _database_id(cohort)
         if (
             scenario_id not in reports.content.scenarios
             or language not in settings.LANGUAGES
@@ -240,9 +243,6 @@ def create_dashboard(
     async def own_room(request: Request, session_id: int):
         """The classroom session if the signed-in trainer opened it (an admin: any one)."""
         return await asyncio.to_thread(classroom.get, session_id, request.ctx.session.trainer)
-
-    def not_visible(request: Request):
-        return render(request, "error.html", status=404, session=request.ctx.session, message="not_visible")
 
     @dashboard.get("/classroom/<session_id:int>")
     @signed_in()
@@ -279,9 +279,9 @@ def create_dashboard(
     @dashboard.post("/classroom/<session_id:int>/decide")
     @signed_in()
     async def classroom_decide(request: Request, session_id: int):
-        form, session = request.form or {}, request.ctx.session
-        if not _same(form.get("csrf"), session.csrf_token):
-            return response.text("This form has expired; reload the page and try again.", 400)
+        form = request.form or {}
+        if _expired(request):
+            return _form_expired()
         found = await own_room(request, session_id)
         if found is None:
             return not_visible(request)
@@ -332,8 +332,8 @@ def create_dashboard(
     @signed_in()
     async def review(request: Request, answer_id: int):
         form = request.form or {}
-        if not _same(form.get("csrf"), request.ctx.session.csrf_token):
-            return response.text("This form has expired; reload the page and try again.", 400)
+        if _expired(request):
+            return _form_expired()
         grade = form.get("grade") or ""
         if not grade.isdigit():
             return response.text("Choose a grade from 0 to 3.", 400)
@@ -342,7 +342,7 @@ def create_dashboard(
         except BadGrade as error:
             return response.text(str(error), 400)
         except NotVisible:
-            return render(request, "error.html", status=404, session=request.ctx.session, message="not_visible")
+            return not_visible(request)
         back = form.get("next") or "/trainer/review"
         if not back.startswith("/trainer/") or back.startswith("//"):
             back = "/trainer/review"
@@ -435,14 +435,28 @@ def _same(given: Optional[str], expected: Optional[str]) -> bool:
     return bool(given and expected) and hmac.compare_digest(given or "", expected or "")
 
 
+def _database_id(text: str) -> Optional[int]:
+    """A database id sent in a form or a query, or None: isdigit() accepts "²" and "٣", which
+    int() refuses, and an id fits in 9 digits."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _form_expired():
+    return response.text("This form has expired; reload the page and try again.", 400)
+
+
+def _expired(request: Request) -> bool:
+    """The form does not carry the session's CSRF token (an old page, or another site's form)."""
+    return not _same((request.form or {}).get("csrf"), request.ctx.session.csrf_token)
+
+
 def _filters(request: Request) -> Tuple[Filters, Optional[str]]:
     """Filters from the query string; a malformed one is dropped and named in the message."""
     problems = []
     cohort = request.args.get("cohort") or None
-    # isdigit() accepts "²" and "٣", which int() refuses; and a database id fits in 9 digits.
-    if cohort is not None and not (cohort.isascii() and cohort.isdigit() and len(cohort) <= 9):
+    cohort_id = _database_id(cohort) if cohort is not None else None
+    if cohort is not None and cohort_id is None:
         problems.append("cohort")
-        cohort = None
     dates: Dict[str, Optional[datetime]] = {}
     for key in ("since", "until"):
         value = request.args.get(key) or None
@@ -456,7 +470,7 @@ def _filters(request: Request) -> Tuple[Filters, Optional[str]]:
     except OverflowError:  # 9999-12-31: nothing is later
         until = None
     problem = ("Ignored (use YYYY-MM-DD dates): " + ", ".join(problems)) if problems else None
-    return Filters(int(cohort) if cohort else None, dates["since"], until), problem
+    return Filters(cohort_id, dates["since"], until), problem
 
 
 def gain_chart(learned: GroupLearning, width: int = 360, row: int = 26) -> Dict[str, Any]:
