@@ -37,14 +37,15 @@ async def after_scenario(dispatcher: CollectingDispatcher, trainee: TraineeInfo,
         if knowledge.due(taken, await scenarios_left(trainee) == 0, opened) == "after":
             runtime.say(dispatcher, coaching.check_offer(runtime.content(), language, after=True))
         return
-    await certificate_if_earned(dispatcher, trainee, language)
+    await certificate_if_earned(dispatcher, trainee, after, language)
 
 
-async def certificate_if_earned(dispatcher: CollectingDispatcher, trainee: TraineeInfo, language: Text) -> None:
+async def certificate_if_earned(
+    dispatcher: CollectingDispatcher, trainee: TraineeInfo, after: Optional[CheckInfo], language: Text
+) -> None:
     """Give the certificate once the trainee has played every scenario and passed the
-    after-test, whichever came last; say where to get it and check it."""
-    taken = await runtime.in_thread(checks().checks, trainee.id)
-    after = taken.get("after")
+    after-test (`after`, as the caller just read or recorded it), whichever came last; say
+    where to get it and check it."""
     score = knowledge.percent(list(after.answered.values())) if after and after.finished else None
     if not earned(score, await scenarios_left(trainee)):
         return
@@ -149,7 +150,7 @@ class ActionCheckAnswer(Action):
         dispatcher.utter_message(text=summary)
         if check.form == AFTER_FORM:
             try:
-                await certificate_if_earned(dispatcher, trainee, language)
+                await certificate_if_earned(dispatcher, trainee, check, language)
             except StoreUnavailable:
                 dispatcher.utter_message(response="utter_not_saved")
         dispatcher.utter_message(response="utter_menu")

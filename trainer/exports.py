@@ -168,11 +168,7 @@ def learning_statements(learning: GroupLearning, homepage: str) -> List[Dict]:
         statements.append(
             {
                 "id": _statement_id("check", check.id),
-                "actor": {
-                    "objectType": "Agent",
-                    "name": check.trainee_name,
-                    "account": {"homePage": homepage, "name": f"trainee-{check.trainee_id}"},
-                },
+                "actor": _actor(homepage, check.trainee_id, check.trainee_name),
                 "verb": VERBS["completed"],
                 "object": activity,
                 "result": {
@@ -191,11 +187,7 @@ def xapi_statements(attempts: Iterable[AttemptRow], content: Content, homepage: 
     per finished attempt."""
     statements = []
     for attempt in attempts:
-        actor = {
-            "objectType": "Agent",
-            "name": attempt.trainee_name,
-            "account": {"homePage": homepage, "name": f"trainee-{attempt.trainee_id}"},
-        }
+        actor = _actor(homepage, attempt.trainee_id, attempt.trainee_name)
         scenario = content.scenarios.get(attempt.scenario_id)
         scenario_activity = _activity(
             homepage,
@@ -252,6 +244,11 @@ def xapi_statements(attempts: Iterable[AttemptRow], content: Content, homepage: 
                     }
                 )
     return statements
+
+
+def _actor(homepage: str, trainee_id: int, name: str) -> Dict:
+    """A trainee as xAPI names them: an account on this deployment, the same in every statement."""
+    return {"objectType": "Agent", "name": name, "account": {"homePage": homepage, "name": f"trainee-{trainee_id}"}}
 
 
 def _activity(homepage: str, path: str, name: Dict[str, str], kind: str) -> Dict:
