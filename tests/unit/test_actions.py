@@ -19,6 +19,7 @@ from actions.rules import ActionExplainRule
 from actions.scenario import ActionGiveHint, ActionResumeTraining, ActionStartTraining, ActionStopScenario
 from actions.session import ActionSessionStart
 from actions.welcome import ActionCompleteOnboarding, ActionWelcome, ValidateOnboardingForm
+from tests.unit.test_progress_store import play
 from trainer import coaching
 
 pytestmark = pytest.mark.usefixtures("fresh_database")
@@ -644,7 +645,6 @@ def test_a_certificate_comes_with_the_after_test_passed_once_every_scenario_is_p
     from trainer.certificates import Certificates
     from trainer.content import AFTER_FORM, BEFORE_FORM
     from trainer.engine import best_option
-    from trainer.progress import AnswerRecord
 
     content, store = runtime.content(), runtime.progress()
     trainee = runtime.trainees().trainee_for("rest", "t1")
@@ -657,13 +657,7 @@ def test_a_certificate_comes_with_the_after_test_passed_once_every_scenario_is_p
     for item in content.check_forms[BEFORE_FORM]:
         press(item.options[0].id)
     for scenario in content.scenarios.values():  # every scenario played, by its best options
-        attempt = store.start_attempt(trainee.id, scenario.id, scenario.start)
-        node = scenario.start
-        while node in scenario.steps:
-            option = best_option(scenario.steps[node])
-            record = AnswerRecord(node, option.grade, option.next, option.next in scenario.endings, option.id)
-            store.record_answer(attempt.id, record)
-            node = option.next
+        play(store, trainee.id, scenario, best_option)
     run(ActionKnowledgeCheck(), tracker("test", "knowledge_check"))
     items = content.check_forms[AFTER_FORM]
     for index, item in enumerate(items):  # 9 of 12 right: 75%, above the pass mark
@@ -724,7 +718,6 @@ def test_the_last_scenario_played_offers_the_after_test():
     from trainer.content import BEFORE_FORM
     from trainer.engine import best_option
     from trainer.knowledge import Checks
-    from trainer.progress import AnswerRecord
 
     content, store = runtime.content(), runtime.progress()
     trainee = runtime.trainees().trainee_for("rest", "t1")
@@ -733,16 +726,8 @@ def test_the_last_scenario_played_offers_the_after_test():
     for item in content.check_forms[BEFORE_FORM]:
         checks.answer(before.id, item, item.right.id, len(content.check_forms[BEFORE_FORM]))
     for scenario in content.scenarios.values():
-        if scenario.id == "checkpoint_motorbike":
-            continue  # played last, below
-        attempt = store.start_attempt(trainee.id, scenario.id, scenario.start)
-        node = scenario.start
-        while node in scenario.steps:
-            option = best_option(scenario.steps[node])
-            store.record_answer(
-                attempt.id, AnswerRecord(node, option.grade, option.next, option.next in scenario.endings, option.id)
-            )
-            node = option.next
+        if scenario.id != "checkpoint_motorbike":  # played last, below
+            play(store, trainee.id, scenario, best_option)
     base = playing_slots()
     validate_answer(
         "/choose_option", {**base, "step_id": "approach"}, "choose_option", [("option_id", "escalate")], message_id="a1"
