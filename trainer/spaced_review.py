@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trainer.content import Content, Option, Step
 from trainer.db import Database, retrying
-from trainer.engine import shuffled
+from trainer.engine import best_option, shuffled
 from trainer.models import ChannelIdentity, ReviewAnswer, ReviewItem, Trainee, as_utc, utcnow
 
 INTERVALS = (timedelta(days=1), timedelta(days=3), timedelta(days=7))
@@ -35,7 +35,7 @@ class ReviewInfo:
 
 def right(step: Step, option: Option) -> bool:
     """A review is right when it picks the recommended conduct again (the top grade)."""
-    return option.grade == max(o.grade for o in step.options)
+    return option.grade == best_option(step).grade
 
 
 def review_options(step: Step, item_id: int) -> List[Option]:
