@@ -6,8 +6,9 @@ FROM python:3.10.13-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     RASA_TELEMETRY_ENABLED=false PYTHON=python
 
+# espeak-ng and opus-tools speak the voice notes nobody recorded (trainer/audio.py).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends nodejs npm \
+    && apt-get install -y --no-install-recommends nodejs npm espeak-ng opus-tools \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
+from actions.audio import ActionSetAudio
 from actions.knowledge import after_scenario
 from actions.language import ActionSetLanguage
 from actions.progress import ActionShowProgress
@@ -206,6 +207,7 @@ async def answer_request(name: Text, dispatcher: CollectingDispatcher, tracker: 
         "explain_rule": ActionExplainRule,
         "my_progress": ActionShowProgress,
         "set_language": ActionSetLanguage,
+        "set_audio": ActionSetAudio,
     }.get(name)
     for event in await action().run(dispatcher, tracker, {}) if action else []:
         if event.get("event") == "slot":

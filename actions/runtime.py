@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Text, TypeVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from trainer import settings
+from trainer import audio, settings
 from trainer.coaching import Button, Message
 from trainer.content import Content
 from trainer.content_loader import load_content
@@ -88,6 +88,13 @@ def show_picture(dispatcher: CollectingDispatcher, name: Optional[str]) -> None:
     from there, the Telegram channel uploads the file, WhatsApp gets it from PUBLIC_URL."""
     if name:
         dispatcher.utter_message(image=f"/pictures/{name}")
+
+
+def play(dispatcher: CollectingDispatcher, note: audio.Note, language: Text) -> None:
+    """A voice note, by its URL on the web server, which makes it on first request: the widget
+    plays it from there, the Telegram channel makes and uploads it, WhatsApp gets it from
+    PUBLIC_URL. Sent before the text it reads, whose buttons stay the turn's last."""
+    dispatcher.utter_message(json_message={"audio": note.url, "label": content().label("listen", language)})
 
 
 def say(dispatcher: CollectingDispatcher, message: Message) -> None:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from trainer import coaching, turn
+from trainer import audio, coaching, turn
 from trainer.content import localized
 from trainer.db import StoreUnavailable
 from trainer.engine import shown_options
@@ -77,6 +77,9 @@ class ActionStartTraining(Action):
                 )
                 briefing = {key: localized(text, language) for key, text in scenario.briefing.items()}
                 runtime.show_picture(dispatcher, scenario.picture)
+                voice = tracker.get_slot("audio_voice")
+                if voice:
+                    runtime.play(dispatcher, audio.briefing(voice, language, scenario), language)
                 dispatcher.utter_message(
                     response="utter_briefing", title=localized(scenario.title, language), **briefing
                 )
@@ -139,6 +142,10 @@ def present_decision_point(dispatcher: CollectingDispatcher, tracker: Tracker) -
         dispatcher.utter_message(response="utter_pick_an_option", buttons=buttons)
     else:
         runtime.show_picture(dispatcher, point.step.picture)
+        voice = tracker.get_slot("audio_voice")
+        if voice:
+            note = audio.decision_point(voice, language, point.scenario, point.step.id, point.options)
+            runtime.play(dispatcher, note, language)
         dispatcher.utter_message(text=localized(point.step.prompt, language), buttons=buttons)
 
 

@@ -69,6 +69,15 @@ class TelegramStandIn:
             self._message_id += 1
             chat = {"id": int(params["chat_id"]), "type": "private"}
             return _ok({"message_id": self._message_id, "date": 0, "chat": chat, "text": params["text"]})
+        if method == "sendVoice":  # an uploaded OGG Opus file; its bytes are kept for the tests
+            voice = params.get("voice")
+            if not isinstance(voice, web.FileField):
+                return _error(400, "Bad Request: there is no voice in the request")
+            params["voice_bytes"] = voice.file.read()
+            self._message_id += 1
+            chat = {"id": int(params["chat_id"]), "type": "private"}
+            note = {"file_id": f"voice-{self._message_id}", "file_unique_id": "v", "duration": 1}
+            return _ok({"message_id": self._message_id, "date": 0, "chat": chat, "voice": note})
         if method == "sendPhoto":  # an uploaded file or a URL, as Telegram takes either
             if not params.get("photo"):
                 return _error(400, "Bad Request: there is no photo in the request")

@@ -8,13 +8,16 @@
 - a pressed button is acknowledged (answerCallbackQuery) so the phone stops its spinner;
 - buttons are shown one per row: option labels are sentences;
 - conversations are filed under "tg:<chat id>", an id no other channel can make (a REST client
-  naming a Telegram chat id would otherwise write into that trainee's conversation).
+  naming a Telegram chat id would otherwise write into that trainee's conversation);
+- a voice note ({"audio": url}, trainer/audio.py) is made here and uploaded as a Telegram voice
+  message, like the content's pictures: Telegram could not fetch it from the deployment.
 """
 
 import asyncio
 import hmac
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -29,7 +32,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rasa_plugins import split_message
-from trainer import settings
+from trainer import audio, settings
+from trainer.content import Content
+from trainer.content_loader import load_content
 from trainer.identities import sender_id, verified_id
 
 logger = logging.getLogger(__name__)
@@ -48,6 +53,11 @@ COMMANDS = {
     "hint": "hint",
 }
 COMMAND = re.compile(r"^/(\w+)(?:@\w+)?(?:\s+(.*))?$", re.S)
+
+
+@lru_cache(maxsize=1)
+def _content() -> Content:
+    return load_content()
 
 
 class TelegramBot(TelegramOutput):
@@ -70,6 +80,20 @@ class TelegramBot(TelegramOutput):
             await self.send_photo(chat, InputFile(str(picture)))
         else:
             await self.send_photo(chat, image)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        if "audio" not in json_message:
+            return await super().send_custom_json(recipient_id, json_message, **kwargs)
+        note = audio.note_from_url(str(json_message["audio"]), _content())
+        if note is None:
+            logger.warning("Telegram: no voice note at %s", json_message["audio"])
+            return
+        try:
+            file = await asyncio.to_thread(audio.note_file, note, _content())
+        except audio.AudioUnavailable as error:  # the text it reads follows anyway
+            logger.warning("Telegram: voice note %s not sent: %s", note.url, error)
+            return
+        await self.send_voice(verified_id("telegram", recipient_id), InputFile(str(file)))
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in split_message(text, MAX_MESSAGE_CHARS):

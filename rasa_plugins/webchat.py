@@ -79,6 +79,11 @@ class WholeMessageOutput(SocketIOOutput):
         replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
         await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": replies})
 
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """A voice note ({"audio": url}) goes to the widget as one message, kept like the others
+        while no page listens (Rasa's would pass its keys to emit as arguments)."""
+        await self._send_message(recipient_id, dict(json_message))
+
 
 class WebChatInput(SocketIOInput):
     """Configured in credentials.yml like Rasa's `socketio` channel, under its module path; the

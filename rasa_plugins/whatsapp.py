@@ -11,6 +11,7 @@ What differs from Rasa's own connector, and why:
   the trainee's tracker, so no state is kept in this process.
 - A turn's messages are joined and cut to fit WhatsApp's 1600 characters per message.
 - Conversations are filed under "wa:<phone number>", an id no other channel can make.
+- Pictures and voice notes go as media, URLs under PUBLIC_URL that Twilio fetches.
 """
 
 import logging
@@ -53,10 +54,11 @@ def replies(messages: List[Dict[Text, Any]]) -> List[Text]:
     return split_message("\n\n".join(paragraphs), MAX_MESSAGE_CHARS)
 
 
-def pictures(messages: List[Dict[Text, Any]], public_url: Text) -> List[Text]:
-    """The turn's images as URLs Twilio can fetch (content pictures are served under PUBLIC_URL)."""
-    found = [message["image"] for message in messages if message.get("image")]
-    return [url if url.startswith("http") else public_url.rstrip("/") + url for url in found]
+def media_urls(messages: List[Dict[Text, Any]], public_url: Text) -> List[Text]:
+    """The turn's pictures and voice notes as URLs Twilio can fetch: the web server serves
+    them under PUBLIC_URL (a voice note is made on Twilio's first request)."""
+    found = [message.get("image") or (message.get("custom") or {}).get("audio") for message in messages]
+    return [url if url.startswith("http") else public_url.rstrip("/") + url for url in found if url]
 
 
 def last_buttons(events: List[Any]) -> List[Dict[Text, Any]]:
@@ -113,7 +115,7 @@ class WhatsAppChannel(TwilioInput):
                     metadata=self.get_metadata(request),
                 )
             )
-            return _twiml(replies(collector.messages), pictures(collector.messages, settings.public_url()))
+            return _twiml(replies(collector.messages), media_urls(collector.messages, settings.public_url()))
 
         return twilio_webhook
 
@@ -132,7 +134,7 @@ class WhatsAppChannel(TwilioInput):
 
 def _twiml(texts: List[Text], media: List[Text] = ()) -> HTTPResponse:
     reply = MessagingResponse()
-    for url in media:  # the drawing first, then the words about it
+    for url in media:  # the drawing and the voice note first, then the words they go with
         reply.message().media(url)
     for text in texts:
         reply.message(text)

@@ -10,6 +10,19 @@ venv=.venv
 stamp=$venv/.requirements.sha256
 wanted=$(cat requirements/lock.txt requirements/requirements.txt scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
 
+# Voice notes nobody recorded are spoken by Debian's espeak-ng and encoded by opus-tools
+# (trainer/audio.py). Without them only the centre's recordings play; nothing else changes.
+if ! command -v espeak-ng >/dev/null 2>&1 || ! command -v opusenc >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing espeak-ng and opus-tools from Debian (voice notes)" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng opus-tools >/dev/null
+    else
+        echo "bootstrap: espeak-ng or opus-tools missing (run as root, or: apt-get install espeak-ng opus-tools);" \
+            "voice notes will play recordings only" >&2
+    fi
+fi
+
 # The trainee page's front-end packages (the chat widget), exactly as web/package-lock.json says.
 web_stamp=web/node_modules/.package-lock.sha256
 web_wanted=$(sha256sum web/package-lock.json | cut -d' ' -f1)

@@ -173,6 +173,11 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"validate: {len(report.errors)} problem(s) found", file=sys.stderr)
         return 1
     print(f"validate: {len(report.scenarios)} scenario(s) and {report.files_checked} file(s) OK")
+    for voice, missing in report.missing_recordings.items():
+        # Not a problem: espeak-ng speaks these in the trainee's reading language meanwhile.
+        print(f"audio {voice}: {len(missing)} recording(s) missing (spoken by espeak-ng until recorded)")
+        for name in missing:
+            print(f"  {voice}/{name}")
     return 0
 
 

@@ -251,7 +251,7 @@ UNLAWFUL_ACTS_FILE = {
 }
 
 # What a trainee may ask for at a decision point (intents of domain.yml).
-REQUESTS = ("hint", "repeat", "explain_rule", "help", "my_progress", "stop_scenario", "set_language")
+REQUESTS = ("hint", "repeat", "explain_rule", "help", "my_progress", "stop_scenario", "set_language", "set_audio")
 
 INTERFACE_LABELS = (
     "said_well",
@@ -309,6 +309,12 @@ INTERFACE_LABELS = (
     "class_vote_counted",
     "class_next_button",
     "class_over",
+    "audio_on",
+    "audio_off",
+    "audio_unavailable",
+    "audio_voice_button",
+    "listen",
+    "train_button",
 )
 
 INTERFACE_FILE = {

@@ -18,7 +18,7 @@ import yaml
 from jinja2 import Environment
 from sanic import Blueprint, Request, response
 
-from trainer import exports, settings
+from trainer import audio, exports, settings
 from trainer.accounts import AccountStore, SignedIn
 from trainer.certificates import Certificates
 from trainer.classroom import HANDS, VOTES, Classroom, majority, review_rows, shown_options
@@ -257,6 +257,13 @@ def create_dashboard(
         decisions = await asyncio.to_thread(classroom.decisions, found.id)
         last = decisions[-1] if decisions and (request.args.get("feedback") or found.finished) else None
         votes = await asyncio.to_thread(classroom.tally, found.id, step.id) if step and not last else {}
+        options = shown_options(step, found.id) if step else []
+        # The situation read out in the session's language, and in each voice the centre recorded.
+        voice_notes = [
+            (audio.voice_name(voice), audio.decision_point(voice, found.language, scenario, step.id, options).url)
+            for voice in audio.voices()
+            if step and (voice == found.language or voice not in settings.LANGUAGES)
+        ]
         page = templates.get_template("trainer/classroom.html").render(
             t=LABELS[found.language],
             lang=found.language,
@@ -264,7 +271,8 @@ def create_dashboard(
             room=found,
             scenario=scenario,
             step=step,
-            options=list(zip("ABCDE", shown_options(step, found.id))) if step else [],
+            options=list(zip("123456", options)),
+            voice_notes=voice_notes,
             votes=votes,
             total=sum(votes.values()),
             majority=majority(votes),

@@ -39,6 +39,7 @@ REQUESTS = (
     "hint",
     "explain_rule",
     "set_language",
+    "set_audio",
     "help",
     "my_progress",
     "stop_scenario",

@@ -12,6 +12,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import jsonschema
 
+from trainer import audio
 from trainer import content_schema as schema
 from trainer.content import lexicon_from
 from trainer.matching import TextMatcher
@@ -29,6 +30,9 @@ class Report:
     unlawful_acts: dict = field(default_factory=dict)
     knowledge_check: dict = field(default_factory=dict)
     files_checked: int = 0
+    # Per recorded voice (content/audio/<voice>/), the recordings it does not have yet: those
+    # are spoken by espeak-ng, so they are listed, not counted as problems.
+    missing_recordings: Dict[str, List[str]] = field(default_factory=dict)
 
 
 def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -> Report:
@@ -110,6 +114,8 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
         if len(report.errors) == errors_before:
             report.scenarios.append(document.data)
 
+    if scenario_files is None:  # the names depend on every scenario
+        _check_recordings(root / "audio", report)
     report.principles = principles.data if principles else {}
     report.rules = rules.data if rules else {}
     report.errors.sort(key=lambda error: (str(error.file), error.line))
@@ -186,6 +192,39 @@ def _check_pictures(document: YamlDocument, folder: Path, report: Report) -> Non
             report.errors.append(
                 document.error(path, f"picture {name!r} is {width}x{height}; at most {MAX_PICTURE_SIDE} px a side")
             )
+
+
+def _check_recordings(folder: Path, report: Report) -> None:
+    """Every file under content/audio/<voice>/ is named as audio.py says (a misspelt name would
+    never be played) and is OGG Opus of a reasonable size; what each voice lacks is listed."""
+    if not folder.is_dir():
+        return
+    expected = audio.expected_recordings(report.scenarios)
+    for entry in sorted(folder.iterdir()):
+        if entry.name.lower().startswith("readme"):
+            continue
+        if not (entry.is_dir() and audio.VOICE.match(entry.name)):
+            report.errors.append(
+                ContentError(entry, (), 1, "expected a folder named by a language code, 2-3 lowercase letters (bm)")
+            )
+            continue
+        found = {str(file.relative_to(entry)) for file in entry.rglob("*") if file.is_file()}
+        for name in sorted(found - set(expected)):
+            report.errors.append(
+                ContentError(
+                    entry / name, (), 1, "no scenario text has this name (see README, Audio: <scenario>/<step>.ogg...)"
+                )
+            )
+        for name in sorted(found & set(expected)):
+            file = entry / name
+            if file.stat().st_size > audio.MAX_RECORDING_BYTES:
+                kb = file.stat().st_size // 1000
+                report.errors.append(
+                    ContentError(file, (), 1, f"{kb} KB; at most {audio.MAX_RECORDING_BYTES // 1000} KB")
+                )
+            elif not audio.opus_duration(file.read_bytes()):
+                report.errors.append(ContentError(file, (), 1, "not an OGG Opus recording (a voice note) with sound"))
+        report.missing_recordings[entry.name] = [name for name in expected if name not in found]
 
 
 def _check_knowledge_check(document: YamlDocument, rule_ids: Set[str], report: Report) -> None:

@@ -3,6 +3,8 @@ dashboard under /trainer (trainer/dashboard.py)."""
 
 import asyncio
 import gzip
+import logging
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -11,8 +13,10 @@ from typing import Optional
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
+from sanic.exceptions import HeaderNotFound
+from sanic.handlers import ContentRangeHandler
 
-from trainer import settings, web_sessions
+from trainer import audio, settings, web_sessions
 from trainer.accounts import AccountStore
 from trainer.certificates import Certificates, certificate_pdf
 from trainer.classroom import Classroom
@@ -23,8 +27,11 @@ from trainer.db import Database
 from trainer.reports import Reports
 from trainer.reviews import Reviews
 
+logger = logging.getLogger(__name__)
+
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 WIDGET_BUNDLE = WEB_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+REACT_BUNDLE = WEB_ROOT / "node_modules" / "react" / "umd" / "react.production.min.js"
 # rasa-webchat's CSS imports a web font from a public CDN. Trainees' machines may be offline and
 # nothing may be fetched from outside the deployment, so the import is removed when the bundle is
 # loaded (node_modules stays as npm installed it); the page uses the system's fonts.
@@ -164,8 +171,11 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
         return response.json({"status": "ok"})
 
     app.static("/static/app.js", str(WEB_ROOT / "static" / "app.js"))
+    # React for the page's voice-note component (web/static/app.js), as npm installed it.
+    app.static("/static/react.js", str(REACT_BUNDLE), content_type="application/javascript")
     app.static("/static/page.css", str(WEB_ROOT / "static" / "page.css"))
     app.static("/static/trainer.css", str(WEB_ROOT / "static" / "trainer.css"))
+    app.static("/static/classroom.js", str(WEB_ROOT / "static" / "classroom.js"))
     app.static("/favicon.svg", str(WEB_ROOT / "static" / "favicon.svg"), content_type="image/svg+xml")
 
     @app.get("/favicon.ico")
@@ -186,6 +196,28 @@ def create_app(name: str = "ihl_trainer_web", widget_bundle: Optional[Path] = No
         return await response.file(
             pictures / name, headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
         )
+
+    @app.get("/audio/<path:path>")  # voice notes: made on the first request, then from the cache
+    async def voice_note(request: Request, path: str):
+        note = audio.note_from_url(f"/audio/{path}", content)
+        if note is None:
+            return response.text("No such voice note.", 404)
+        try:
+            file = await asyncio.to_thread(audio.note_file, note, content)
+        except audio.AudioUnavailable as error:
+            logger.warning("voice note %s: %s", note.url, error)
+            return response.text("This voice note cannot be made on this server.", 503)
+        try:  # players ask for ranges to find an Ogg file's length
+            ranged = ContentRangeHandler(request, os.stat(file))
+        except HeaderNotFound:
+            ranged = None
+        headers = {
+            "Cache-Control": "public, max-age=86400",
+            "Accept-Ranges": "bytes",
+            "X-Content-Type-Options": "nosniff",
+        }
+        # ContentRangeHandler is what sanic's own static files pass here; its stubs say Range.
+        return await response.file(file, mime_type="audio/ogg", headers=headers, _range=ranged)  # type: ignore[arg-type]
 
     # Certificates: public to whoever holds the code (it is printed on the certificate).
     @app.get("/verify/<code>")

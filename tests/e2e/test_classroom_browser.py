@@ -27,6 +27,22 @@ def phone(browser, web_url, name):
     return page
 
 
+def voice_note_plays_without_a_reload(screen):
+    """The decision point read out in English: the file loads and lasts as speech should, and the
+    screen, which refreshes every 5 s for the votes, waits while it plays."""
+    player = screen.locator(".voice-note audio").first
+    assert player.get_attribute("src").startswith(f"/audio/en/en/{SCENARIO.id}/{SCENARIO.start}/")
+    screen.evaluate("() => { window.notReloaded = true; }")
+    screen.click("h1")  # a tap on the screen: the browser then lets the page play sound
+    seconds = player.evaluate(
+        "a => a.play().then(() => new Promise(r => setTimeout(() => r([a.duration, a.currentTime]), 1000)))"
+    )
+    assert seconds[0] > 5 and seconds[1] > 0.3, seconds
+    screen.wait_for_timeout(6000)
+    assert screen.evaluate("() => window.notReloaded === true")  # still the same page, still playing
+    player.evaluate("a => a.pause()")
+
+
 def test_a_class_votes_from_three_phones_and_follows_the_groups_choice(web_url, db):
     AccountStore(db).create("instructor_room", "baobab shade 19", "admin")  # sees trainees of no cohort
     start = SCENARIO.steps[SCENARIO.start]
@@ -42,6 +58,7 @@ def test_a_class_votes_from_three_phones_and_follows_the_groups_choice(web_url, 
         screen.wait_for_url(re.compile(r".*/trainer/classroom/\d+$"))
         code = re.search(r"join ([A-Z2-9]{6})", screen.inner_text("header")).group(1)
         assert start.prompt["en"] in screen.inner_text("main")
+        voice_note_plays_without_a_reload(screen)
 
         phones = [phone(browser, web_url, f"Soldier {n}") for n in range(3)]
         for page, choice in zip(phones, (best, best, other)):

@@ -175,3 +175,23 @@ def test_a_long_session_starts_anew_between_scenarios_keeping_every_answer(
     answers = [answer for attempt in attempts for answer in store.answers(attempt.id)]
     assert len(answers) == answered and all(answer["response_ms"] is not None for answer in answers)
     db.close()
+
+
+def test_a_trainee_who_reads_little_turns_audio_on_and_off_in_words(agent, run):
+    sender = f"trainee-{uuid.uuid4()}"
+
+    def say(message):
+        return run(agent.handle_text(message, sender_id=sender))
+
+    say("bonjour")
+    say('/set_language{"language": "fr"}')
+    say("Soldat Diarra")
+    assert "Que voulez-vous faire" in texts(say("pas de code"))
+    assert "Audio activé" in texts(say("je ne sais pas lire"))
+    replies = say("je veux faire le scenario poste de controle")
+    notes = [r["custom"]["audio"] for r in replies if r.get("custom")]
+    assert notes[0] == "/audio/fr/fr/checkpoint_motorbike/briefing.ogg"
+    assert notes[1].startswith("/audio/fr/fr/checkpoint_motorbike/approach/") and "Que faites-vous ?" in texts(replies)
+    replies = say("pas d'audio")  # at the decision point: a request, then the point again, silent
+    assert "Audio désactivé" in texts(replies) and "Que faites-vous ?" in texts(replies)
+    assert not any(r.get("custom") for r in replies)

@@ -126,3 +126,22 @@ def test_anyone_can_check_a_certificate_and_a_revoked_one_says_so(web, web_db):
     assert requests.get(f"{web}/certificates/{code}.pdf", timeout=30).status_code == 404
     unknown = requests.get(f"{web}/verify/ZZZZZZZZZZ?lang=fr", timeout=30)
     assert unknown.status_code == 404 and "Aucune attestation" in unknown.text
+
+
+def test_a_voice_note_is_made_on_request_served_in_ranges_and_only_for_the_content(web):
+    from trainer import audio
+    from trainer.content_loader import load_content
+
+    content = load_content()
+    scenario = content.scenario("checkpoint_motorbike")
+    step = scenario.steps[scenario.start]
+    note = audio.decision_point("fr", "fr", scenario, step.id, list(reversed(step.options)))
+    whole = requests.get(f"{web}{note.url}", timeout=60)
+    assert whole.status_code == 200 and whole.headers["Content-Type"] == "audio/ogg"
+    assert audio.opus_duration(whole.content) > 5
+    tail = requests.get(f"{web}{note.url}", headers={"Range": "bytes=100-"}, timeout=10)
+    assert tail.status_code == 206 and tail.content == whole.content[100:]
+    assert tail.headers["Content-Range"] == f"bytes 100-{len(whole.content) - 1}/{len(whole.content)}"
+    wrong_order = note.url.replace(note.order[0], note.order[1], 1)
+    for url in (wrong_order, "/audio/fr/fr/checkpoint_motorbike/nowhere/a-b.ogg", "/audio/x"):
+        assert requests.get(f"{web}{url}", timeout=10).status_code == 404, url

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from actions import runtime
 from harness.telegram_standin import TelegramStandIn
 from rasa_plugins.telegram import TelegramBot
-from rasa_plugins.whatsapp import _twiml, pictures
+from rasa_plugins.whatsapp import _twiml, media_urls
 from trainer.content_loader import DEFAULT_CONTENT_DIR
 from trainer.validate import check_content
 
@@ -97,7 +97,7 @@ def test_telegram_uploads_the_drawing_and_whatsapp_links_it(content_with_picture
         standin.stop()
 
     turn = [{"image": "/pictures/motorbike.png"}, {"text": "What do you do?"}]
-    urls = pictures(turn, "https://trainer.example.org/")
+    urls = media_urls(turn, "https://trainer.example.org/")
     assert urls == ["https://trainer.example.org/pictures/motorbike.png"]
     twiml = ElementTree.fromstring(_twiml(["What do you do?"], urls).body)
     assert [m.findtext("Media") for m in twiml.iter("Message")] == [urls[0], None]

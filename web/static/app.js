@@ -1,5 +1,25 @@
 // Starts the chat widget (rasa-webchat, served by our own server) with the page's settings.
 (function () {
+  // A voice note (trainer/audio.py) comes as {"audio": url, "label": ...}: the widget hands any
+  // message it has no type for to this component. React is the page's react.js, the same major
+  // version as the widget's own, so the elements made here render inside the widget.
+  function VoiceNote(props) {
+    if (!props.audio) {
+      return null;
+    }
+    return window.React.createElement(
+      "div",
+      { className: "voice-note" },
+      window.React.createElement("audio", {
+        controls: true,
+        preload: "none", // nothing is fetched until the trainee taps play: poor connections
+        src: props.audio,
+        "aria-label": props.label,
+        title: props.label,
+      })
+    );
+  }
+
   var config = JSON.parse(document.getElementById("chat-config").textContent);
   window.WebChat.default(
     {
@@ -10,6 +30,7 @@
       // Rasa receives these as message metadata; a chosen language is not asked again.
       customData: { language: config.language, language_chosen: config.languageChosen },
       embedded: true,
+      customComponent: VoiceNote,
       showFullScreenButton: false,
       showMessageDate: false,
       params: { storage: "local" }, // the conversation survives a reload of the page
