@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from harness.processes import REST_HEADERS, start_rasa_server
 from harness.telegram_standin import BOT, TelegramStandIn
+from trainer import audio
 from trainer.content_loader import load_content
 from trainer.engine import shown_options
 from trainer.identities import Trainees
@@ -20,6 +21,7 @@ TOKEN = "123456789:TEST-token-for-the-stand-in"
 SECRET = "telegram-webhook-secret"
 TWILIO_TOKEN = "twilio-auth-token-for-tests"
 TWILIO_URL = "https://trainer.example.org/webhooks/twilio/webhook"
+PUBLIC_URL = "https://trainer.example.org"  # where Twilio fetches pictures and voice notes
 CONTENT = load_content()
 
 
@@ -40,6 +42,7 @@ def messaging_url(test_model, action_server_url, server_logs, tmp_path_factory, 
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "TWILIO_WEBHOOK_URL": TWILIO_URL,
+        "PUBLIC_URL": PUBLIC_URL,
     }
     tracker_db = tmp_path_factory.mktemp("messaging-tracker") / "tracker.db"
     server, url = start_rasa_server(test_model, action_server_url, server_logs, tracker_db, env=env)
@@ -199,9 +202,40 @@ class WhatsAppUser:
         if not signed:
             return response
         response.raise_for_status()
-        messages = [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]
+        answer = list(ElementTree.fromstring(response.text).iter("Message"))
+        self.media = [m.findtext("Media") for m in answer if m.find("Media") is not None]
+        messages = [m.text or "" for m in answer]
         assert all(len(message) <= 1600 for message in messages)
         return "\n".join(messages)
+
+
+def test_audio_on_telegram_is_a_voice_message_and_on_whatsapp_a_media_link(messaging_url, telegram, store, people):
+    scenario = CONTENT.scenario("checkpoint_motorbike")
+    step = scenario.steps[scenario.start]
+    trainee = TelegramUser(messaging_url, telegram, chat_id=5550077, language="fr")
+    trainee.send("/start")
+    trainee.press('/set_language{"language": "fr"}')
+    trainee.send("Sdt Vocal")
+    trainee.press("/deny")
+    assert "Audio activé" in texts(trainee.send("audio"))
+    shown = trainee.press(f'/start_training{{"scenario": "{scenario.id}"}}')
+    assert step.prompt["fr"] in texts(shown)
+    briefing, point = telegram.methods("sendVoice")  # sent before the texts they read
+    assert int(point["params"]["chat_id"]) == trainee.chat_id
+    assert audio.opus_duration(briefing["params"]["voice_bytes"]) > 10
+    assert audio.opus_duration(point["params"]["voice_bytes"]) > 5
+
+    phone = WhatsAppUser(messaging_url, "+22370000077")
+    phone.send("hello")
+    phone.send("2")  # English
+    phone.send("Pte Voice")
+    phone.send("1")  # no code
+    assert "Audio on" in phone.send("audio")
+    phone.send(f'/start_training{{"scenario": "{scenario.id}"}}')
+    record = people.trainee_for("twilio", phone.sender)
+    order = shown_options(step, store.active_attempt(record.id).id)
+    note = audio.decision_point("en", "en", scenario, step.id, order)
+    assert phone.media == [PUBLIC_URL + audio.briefing("en", "en", scenario).url, PUBLIC_URL + note.url]
 
 
 def test_twilio_refuses_unsigned_posts(messaging_url):
