@@ -17,8 +17,8 @@ cancelled by its own words.
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from functools import cached_property, lru_cache
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import snowballstemmer
 
@@ -59,6 +59,36 @@ class Token:
     keys: Keys
     clause: int
     sentence: int
+
+
+class Tokens(List[Token]):
+    """The tokens of one text, indexed by the keys they carry: a cue is placed only where its
+    words stand, and one with a word the text lacks is ruled out at once (trying every cue at
+    every token was most of the time of grading an answer)."""
+
+    @cached_property
+    def where(self) -> Dict[str, List[int]]:
+        """Each key, and the positions of the tokens that carry it."""
+        index: Dict[str, List[int]] = {}
+        for position, token in enumerate(self):
+            for key in token.keys:
+                index.setdefault(key, []).append(position)
+        return index
+
+    @cached_property
+    def keys(self) -> Keys:
+        return frozenset(self.where)
+
+    def has(self, cue: Sequence[Keys]) -> bool:
+        """Whether every word of `cue` is somewhere in the text."""
+        present = self.keys
+        return all(keys & present for keys in cue)
+
+    def starts(self, cue: Sequence[Keys]) -> List[int]:
+        """The positions of tokens carrying a word of `cue`, when the text has all its words."""
+        if not self.has(cue):
+            return []
+        return sorted({position for keys in cue for key in keys for position in self.where.get(key, ())})
 
 
 @dataclass(frozen=True)
@@ -122,7 +152,7 @@ class TextMatcher:
                 return self._single[key]
         return word
 
-    def tokens(self, text: str) -> List[Token]:
+    def tokens(self, text: str) -> Tokens:
         """The tokens of a text, synonyms folded into their group."""
         raw: List[Tuple[str, int, int]] = []
         clause = 0
@@ -130,7 +160,7 @@ class TextMatcher:
             for part in _CLAUSE_BREAK.split(sentence_text):
                 raw.extend((word, clause, sentence) for word in _WORD.findall(part))
                 clause += 1
-        tokens: List[Token] = []
+        tokens = Tokens()
         index = 0
         while index < len(raw):
             phrase = self._phrase_at(raw, index)
@@ -278,11 +308,14 @@ def _windows(cue: Sequence[Keys], tokens: Sequence[Token]) -> Iterator[Tuple[int
     cue stands in it: that start and the words' positions in `tokens`, in the cue's order."""
     if not cue:
         return
+    if isinstance(tokens, Tokens):
+        starts: Iterable[int] = tokens.starts(cue)
+    else:
+        starts = (i for i, token in enumerate(tokens) if any(token.keys & keys for keys in cue))
     span = len(cue) + EXTRA_WINDOW
-    for start, token in enumerate(tokens):
-        if not any(token.keys & keys for keys in cue):
-            continue
-        window = [t for t in tokens[start : start + span] if t.clause == token.clause]
+    for start in starts:
+        clause = tokens[start].clause
+        window = [t for t in tokens[start : start + span] if t.clause == clause]
         positions = _assign(cue, window)
         if positions is not None:
             yield start, [start + p for p in positions]

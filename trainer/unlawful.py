@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from trainer.content import Act, Step, UnlawfulActs
-from trainer.matching import NEGATION_WINDOW, Keys, TextMatcher, Token
+from trainer.matching import NEGATION_WINDOW, Keys, TextMatcher, Token, Tokens
 
 # Force at attackers, or at a vehicle rather than at people, is for the grader to weigh.
 LAWFUL_TARGETS = frozenset(
@@ -77,6 +77,13 @@ class UnlawfulActCheck:
         self._order_cues = self._cues.get("obeys_unlawful_order", ())
         self._contexts = {name: compile_all(cues) for name, cues in acts.contexts.items()}
         self._applicable: Dict[Tuple[int, str], List[Act]] = {}
+        # Each act's cues under every key of their first word: an answer is checked only against
+        # the cues that could start in it (trying all 900 of them took a third of the check).
+        self._cues_by_first_word: Dict[str, List[Tuple[str, int]]] = {}
+        for act_id, cues in self._cues.items():
+            for number, cue in enumerate(cues):
+                for key in cue[0]:
+                    self._cues_by_first_word.setdefault(key, []).append((act_id, number))
 
     def _compile_all(self, phrases) -> Tuple[Tuple[Keys, ...], ...]:
         # Every word counts here, pronouns included: a stopword dropped from "finish him" would
@@ -128,14 +135,22 @@ class UnlawfulActCheck:
 
     def read(self, step: Step, text: str, tokens: Optional[Sequence[Token]] = None) -> "ActReading":
         """The acts `text` does at `step`, and how many it names only to refuse or condemn."""
-        tokens = list(tokens if tokens is not None else self.matcher.tokens(text))
-        present = frozenset(key for token in tokens for key in token.keys)
+        if not isinstance(tokens, Tokens):  # indexed once for all the acts' cues
+            tokens = self.matcher.tokens(text) if tokens is None else Tokens(tokens)
+        present = tokens.keys
+        candidates: Dict[str, Set[int]] = {}
+        for key in present:
+            for act_id, number in self._cues_by_first_word.get(key, ()):
+                candidates.setdefault(act_id, set()).add(number)
         found: List[Act] = []
         refused = 0
         for act in self.applicable(step):
+            if act.id not in candidates:
+                continue
             if act.where == "unlawful_order" and self._anywhere(self._refusal, tokens):
                 continue
-            for cue in self._cues[act.id]:
+            for number in sorted(candidates[act.id]):
+                cue = self._cues[act.id][number]
                 if not all(keys & present for keys in cue):  # a word of the cue is missing: no need to place it
                     continue
                 negatable = self.matcher.negatable(cue)
