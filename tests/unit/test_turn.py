@@ -139,6 +139,27 @@ def test_every_model_answer_is_graded_3_without_asking(grader):
                 assert (result.grade, result.unsure, result.acts) == (3, False, []), (scenario.id, step.id, language)
 
 
+def test_the_grader_s_own_predictions_are_sklearn_s(grader):
+    """The models predict with numpy for speed (grader._predict): what sklearn's predict_proba and
+    transform would give, so an upgrade of either cannot change grades unseen."""
+    from trainer.grader import _predict
+    from trainer.text import fold
+
+    text_model, weighing = grader.text_model, grader.model
+    for text in ["je tire sur la moto", "light, shout, cover", "on les descend tous", "", "1"]:
+        columns, values = text_model._tfidf(fold(text))
+        row = text_model.vectorizer.transform([fold(text)])
+        assert sorted(columns) == sorted(row.indices) and abs(sum(values**2) - (row.multiply(row).sum())) < 1e-12
+        expected = text_model.spelling.predict_proba(row)[0]
+        assert abs(_predict(text_model.spelling, values, columns) - expected).max() < 1e-12
+        vector = grader.embedder.encode([text])[0]
+        expected = text_model.meaning.predict_proba([vector])[0]
+        assert abs(_predict(text_model.meaning, vector) - expected).max() < 1e-12
+    features = [0.5] * len(weighing.scaler.mean_)
+    expected = weighing.classifier.predict_proba(weighing.scaler.transform([features]))[0]
+    assert abs(weighing.probabilities(features)[weighing.classifier.classes_] - expected).max() < 1e-12
+
+
 @pytest.mark.parametrize("text", ["banana", "who won the match last night", "ok", "lol", "qwerty"])
 def test_an_answer_about_nothing_the_step_is_about_is_unclear(grader, text):
     assert grader.grade("checkpoint_motorbike", "approach", text).grade is None
