@@ -17,9 +17,9 @@ from actions.progress import ActionShowProgress
 from actions.review import reviews
 from actions.rules import ActionExplainRule
 from actions.scenario import ActionGiveHint, ActionStartTraining, decision_point, present_decision_point, scenario_over
-from trainer import coaching, settings, turn
+from trainer import audio, coaching, settings, turn
 from trainer.db import StoreUnavailable
-from trainer.progress import AttemptInfo, NotCurrentStep
+from trainer.progress import AnswerRecord, AttemptInfo, NotCurrentStep
 from trainer.spaced_review import MISSED_GRADE
 from trainer.text import printable
 
@@ -120,6 +120,7 @@ class ValidateScenarioForm(FormValidationAction):
                 await runtime.in_thread(reviews().add_missed, attempt.trainee_id, attempt.scenario_id, record.step_id)
             except StoreUnavailable:
                 pass  # the answer is saved; only its review is lost
+        play_feedback(dispatcher, tracker, record, language)
         runtime.say(dispatcher, read.reply)
         if not record.finishes:
             return {
@@ -155,6 +156,15 @@ class ValidateScenarioForm(FormValidationAction):
                 await debrief(dispatcher, attempt, language)
             return scenario_over(dispatcher, tracker, "done")
         return {"answer": None, "step_id": attempt.current_node, "hint_used": False, "unclear_count": 0.0}
+
+
+def play_feedback(dispatcher: CollectingDispatcher, tracker: Tracker, record: AnswerRecord, language: Text) -> None:
+    """A tapped option's feedback, read out to a trainee who chose audio (a typed answer's
+    feedback is made from what they typed: there is nothing recorded to play)."""
+    voice = tracker.get_slot("audio_voice")
+    if voice and record.text is None and record.option_id:
+        note = audio.feedback(voice, language, tracker.get_slot("scenario_id"), record.step_id, record.option_id)
+        runtime.play(dispatcher, note, language)
 
 
 async def debrief(dispatcher: CollectingDispatcher, attempt: AttemptInfo, language: Text) -> None:

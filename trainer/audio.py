@@ -1,5 +1,6 @@
-"""Voice notes for trainees who read little: a scenario's briefing, and each decision point's
-prompt followed by its options in the order the trainee sees them ("Option 1: ...").
+"""Voice notes for trainees who read little: a scenario's briefing, each decision point's
+prompt followed by its options in the order the trainee sees them ("Option 1: ..."), and the
+feedback on an option the trainee picked.
 
 A training centre records what it wants spoken, in any language (Bambara included), as OGG Opus
 files (what a phone's voice notes are) under content/audio/<voice>/ (README, "Audio"):
@@ -7,6 +8,7 @@ files (what a phone's voice notes are) under content/audio/<voice>/ (README, "Au
     <voice>/<scenario>/briefing.ogg           the briefing
     <voice>/<scenario>/<step>.ogg             a decision point's prompt
     <voice>/<scenario>/<step>.<option>.ogg    one option
+    <voice>/<scenario>/<step>.<option>.feedback.ogg    the feedback on that option
     <voice>/numbers/<n>.ogg                   "option n", said before the n-th option shown
 
 What is not recorded is spoken by espeak-ng in the trainee's reading language (English or
@@ -56,7 +58,8 @@ VOICE_NAMES = {
 VOICE = re.compile(r"^[a-z]{2,3}$")
 NOTE_PATH = re.compile(
     r"^/audio/(?P<voice>[a-z]{2,3})/(?P<reading>[a-z]{2})/(?P<scenario>[a-z][a-z0-9_]*)/"
-    r"(?:briefing|(?P<step>[a-z][a-z0-9_]*)/(?P<order>[a-z][a-z0-9_]*(?:-[a-z][a-z0-9_]*)*))\.ogg$"
+    r"(?:briefing|(?P<step>[a-z][a-z0-9_]*)/"
+    r"(?:feedback/(?P<option>[a-z][a-z0-9_]*)|(?P<order>[a-z][a-z0-9_]*(?:-[a-z][a-z0-9_]*)*)))\.ogg$"
 )
 TOOLS = ("espeak-ng", "opusenc", "opusdec")
 
@@ -76,11 +79,16 @@ class Note:
     scenario_id: str
     step_id: Optional[str] = None
     order: Tuple[str, ...] = ()
+    feedback: Optional[str] = None  # an option's id: the note is that option's feedback
 
     @property
     def url(self) -> str:
         base = f"/audio/{self.voice}/{self.reading}/{self.scenario_id}"
-        return f"{base}/briefing.ogg" if self.step_id is None else f"{base}/{self.step_id}/{'-'.join(self.order)}.ogg"
+        if self.step_id is None:
+            return f"{base}/briefing.ogg"
+        if self.feedback is not None:
+            return f"{base}/{self.step_id}/feedback/{self.feedback}.ogg"
+        return f"{base}/{self.step_id}/{'-'.join(self.order)}.ogg"
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,10 @@ def decision_point(voice: str, reading: str, scenario: Scenario, step_id: str, o
     return Note(voice, reading, scenario.id, step_id, tuple(option.id for option in options))
 
 
+def feedback(voice: str, reading: str, scenario_id: str, step_id: str, option_id: str) -> Note:
+    return Note(voice, reading, scenario_id, step_id, feedback=option_id)
+
+
 def note_from_url(path: str, content: Content) -> Optional[Note]:
     """The note a URL names, if it names one the content has (an order must be all the step's
     options, each once); None for anything else."""
@@ -117,8 +129,13 @@ def note_from_url(path: str, content: Content) -> Optional[Note]:
     if match["step"] is None:
         return Note(match["voice"], match["reading"], scenario.id)
     step = scenario.steps.get(match["step"])
+    if step is None:
+        return None
+    if match["option"] is not None:
+        option = step.option(match["option"])
+        return feedback(match["voice"], match["reading"], scenario.id, step.id, option.id) if option else None
     order = tuple(match["order"].split("-"))
-    if step is None or sorted(order) != sorted(option.id for option in step.options):
+    if sorted(order) != sorted(option.id for option in step.options):
         return None
     return Note(match["voice"], match["reading"], scenario.id, step.id, order)
 
@@ -164,6 +181,10 @@ def option_name(scenario_id: str, step_id: str, option_id: str) -> str:
     return f"{scenario_id}/{step_id}.{option_id}.ogg"
 
 
+def feedback_name(scenario_id: str, step_id: str, option_id: str) -> str:
+    return f"{scenario_id}/{step_id}.{option_id}.feedback.ogg"
+
+
 def number_name(n: int) -> str:
     return f"numbers/{n}.ogg"
 
@@ -176,7 +197,9 @@ def expected_recordings(scenarios: Iterable[dict]) -> List[str]:
         names.append(briefing_name(scenario["id"]))
         for step_id, step in scenario["steps"].items():
             names.append(prompt_name(scenario["id"], step_id))
-            names += [option_name(scenario["id"], step_id, option["id"]) for option in step["options"]]
+            for option in step["options"]:
+                names += [option_name(scenario["id"], step_id, option["id"])]
+                names += [feedback_name(scenario["id"], step_id, option["id"])]
             most_options = max(most_options, len(step["options"]))
     return names + [number_name(n) for n in range(1, most_options + 1)]
 
@@ -195,6 +218,10 @@ def pieces(note: Note, content: Content, folder: Optional[Path] = None) -> List[
         texts = [scenario.title, *scenario.briefing.values()]
         return [part(briefing_name(scenario.id), ". ".join(localized(t, note.reading) for t in texts))]
     step = scenario.steps[note.step_id]
+    if note.feedback is not None:
+        option = step.option(note.feedback)
+        assert option is not None  # note_from_url only makes known options
+        return [part(feedback_name(scenario.id, step.id, option.id), localized(option.feedback, note.reading))]
     said = [part(prompt_name(scenario.id, step.id), localized(step.prompt, note.reading))]
     for n, option_id in enumerate(note.order, 1):
         option = step.option(option_id)

@@ -17,7 +17,7 @@ from actions.scenario import ActionStartTraining
 from harness.telegram_standin import TelegramStandIn
 from rasa_plugins.telegram import TelegramBot
 from rasa_plugins.whatsapp import media_urls
-from tests.unit.test_actions import playing_slots, run, run_form, slots, tracker
+from tests.unit.test_actions import playing_slots, run, run_form, slots, tracker, validate_answer
 from trainer import audio, settings
 from trainer.content_loader import DEFAULT_CONTENT_DIR, load_content
 from trainer.engine import shown_options
@@ -131,6 +131,7 @@ def test_the_validator_checks_names_and_format_and_lists_what_is_missing(recorde
     missing = report.missing_recordings["bm"]
     assert "checkpoint_motorbike/approach.ogg" not in missing
     assert "checkpoint_motorbike/briefing.ogg" in missing and "numbers/1.ogg" in missing
+    assert "checkpoint_motorbike/approach.escalate.feedback.ogg" in missing
     assert any(name.startswith("checkpoint_motorbike/approach.") for name in missing)  # its options
 
     folder = recorded / "audio" / "bm"
@@ -174,6 +175,22 @@ def test_audio_on_then_the_briefing_and_each_decision_point_come_with_their_note
     assert url.startswith("/audio/en/en/checkpoint_motorbike/approach/") and messages[1]["text"].startswith("At night")
     shown = [json.loads(b["payload"][b["payload"].index("{") :]) for b in messages[1]["buttons"]]
     assert url.rsplit("/", 1)[1] == "-".join(entities["option_id"] for entities in shown) + ".ogg"
+
+
+def test_a_tapped_option_s_feedback_is_read_out_and_a_typed_answer_s_is_not():
+    base = {**playing_slots(), "audio_voice": "fr", "language": "fr"}
+    _, said = validate_answer("/choose_option", base, "choose_option", [("option_id", "escalate")], message_id="a1")
+    note = audio.feedback("fr", "fr", "checkpoint_motorbike", "approach", "escalate")
+    assert said[0]["custom"]["audio"] == note.url == "/audio/fr/fr/checkpoint_motorbike/approach/feedback/escalate.ogg"
+    assert said[1]["text"].startswith("3/3")  # the feedback's text, then the next point with its own note
+    assert audio.note_from_url(note.url, load_content()) == note
+    option = load_content().scenario("checkpoint_motorbike").steps["approach"].option("escalate")
+    assert audio.pieces(note, load_content()) == [audio.Spoken("fr", audio.plain(option.feedback["fr"]))]
+    assert audio.note_from_url(note.url.replace("escalate", "no_such_option"), load_content()) is None
+
+    typed = {**playing_slots(), "audio_voice": "fr", "language": "fr"}
+    _, said = validate_answer("lampe, je crie stop, on reste a couvert", typed, message_id="a2")
+    assert "/feedback/" not in str([m["custom"] for m in said])
 
 
 def test_audio_off_at_a_decision_point_is_a_request_and_the_point_comes_back_without_a_note():
