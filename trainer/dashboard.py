@@ -258,12 +258,16 @@ def create_dashboard(
         last = decisions[-1] if decisions and (request.args.get("feedback") or found.finished) else None
         votes = await asyncio.to_thread(classroom.tally, found.id, step.id) if step and not last else {}
         options = shown_options(step, found.id) if step else []
-        # The situation read out in the session's language, and in each voice the centre recorded.
-        voice_notes = [
-            (audio.voice_name(voice), audio.decision_point(voice, found.language, scenario, step.id, options).url)
-            for voice in audio.voices()
-            if step and (voice == found.language or voice not in settings.LANGUAGES)
-        ]
+        # Read out in the session's language and in each voice the centre recorded: the feedback
+        # on the group's choice once it is made, the situation and its options before.
+        voices = [v for v in audio.voices() if v == found.language or v not in settings.LANGUAGES]
+        if last:
+            notes = [audio.feedback(v, found.language, scenario.id, last.step_id, last.option_id) for v in voices]
+        elif step:
+            notes = [audio.decision_point(v, found.language, scenario, step.id, options) for v in voices]
+        else:
+            notes = []
+        voice_notes = [(audio.voice_name(note.voice), note.url) for note in notes]
         page = templates.get_template("trainer/classroom.html").render(
             t=LABELS[found.language],
             lang=found.language,

@@ -76,6 +76,8 @@ def test_a_class_votes_from_three_phones_and_follows_the_groups_choice(web_url, 
         screen.screenshot(path=SCREENSHOTS / "20-classroom-votes.png")
         screen.click("text=Follow the phones' majority (3 votes)")
         assert "The group chose:" in screen.inner_text("main") and best.label["en"] in screen.inner_text("main")
+        feedback_note = screen.locator(".voice-note audio").first.get_attribute("src")
+        assert feedback_note == f"/audio/en/en/{SCENARIO.id}/{start.id}/feedback/{best.id}.ogg"
         screen.click("text=Next decision")
 
         node = best.next  # the branch the group chose
