@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/grading.py [--part test|development] [--json FILE]
 
 The grader learns from the development part (content/graded_answers.jsonl) only; the frozen
-test part (benchmarks/data/graded_answers_test.jsonl: writers w3, w6 and w9, see the README) is
+test part (benchmarks/data/graded_answers_test.jsonl: writers w3, w6, w9 and w12, see the README) is
 read here and nowhere else. Prints, per language and overall, beside the rubric-only grader in
 the same run: quadratic weighted kappa and exact agreement on the answers graded without asking,
 unlawful answers graded 1, 2-3 or left ungraded, good answers graded 0, the share sent to "Did you
@@ -55,6 +55,15 @@ def by_language(graded) -> dict:
     } | {"all": figures(graded)}
 
 
+def by_writer(graded) -> dict:
+    """Per writer: the test part grew by a writer after the grader existed (README), and each
+    writer's figures show how far one kind of trainee moves them."""
+    return {
+        writer: figures([(e, r) for e, r in graded if e.writer == writer])
+        for writer in sorted({e.writer for e, _ in graded})
+    }
+
+
 def timed(grader, examples):
     """Each example graded, with the milliseconds it took."""
     graded, times = [], []
@@ -100,6 +109,7 @@ def main() -> None:
         "answers": len(examples),
         "grader": by_language(graded),
         "rubric_only": by_language(rubric_only),
+        "grader_by_writer": by_writer(graded),
         "ms_per_answer": {
             "p50": round(statistics.median(times), 2) if times else None,
             "p95": round(sorted(times)[int(0.95 * len(times)) - 1], 2) if times else None,
@@ -125,9 +135,9 @@ def print_report(result: dict) -> None:
         "good_answers",
         "good_graded_0",
     ]
-    for name in ("grader", "rubric_only"):
+    for name in ("grader", "rubric_only", "grader_by_writer"):
         print(f"\n{name}")
-        print("  " + "".join(f"{c[:22]:>24}" for c in ["language"] + columns))
+        print("  " + "".join(f"{c[:22]:>24}" for c in ["writer" if name.endswith("writer") else "language"] + columns))
         for language, values in result[name].items():
             print("  " + f"{language:>24}" + "".join(f"{values[c]!s:>24}" for c in columns))
     print(f"\nms per answer (one core): {result['ms_per_answer']}")
