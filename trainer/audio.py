@@ -15,8 +15,8 @@ What is not recorded is spoken by espeak-ng in the trainee's reading language (E
 French), so a note is never missing a part. A note is put together once (pieces decoded to PCM,
 joined with short silences, encoded to Opus) and kept in var/cache/audio under a hash of its
 pieces, so a new recording or a changed text makes a new note. Its URL says what it contains,
-not where it is cached: the web server, the action server and Rasa's Telegram channel each make
-the same note from the same URL, and replicas need not share a cache.
+not where it is cached: the web server and Rasa's Telegram channel each make the same note from
+the same URL (the actions only name it), and replicas need not share a cache.
 """
 
 import hashlib
@@ -240,6 +240,8 @@ def note_file(note: Note, content: Content, folder: Optional[Path] = None, cache
     """The note as an OGG Opus file, made now if the cache does not have it yet. Several
     processes may make the same note at once: each writes its own file and renames it in."""
     said = pieces(note, content, folder)
+    if len(said) == 1 and isinstance(said[0], Recorded):  # a briefing or feedback as the centre recorded it
+        return said[0].path
     cache = cache or cache_dir()
     target = cache / f"{cache_key(said)}.ogg"
     if target.is_file():

@@ -275,7 +275,7 @@ def create_dashboard(
             room=found,
             scenario=scenario,
             step=step,
-            options=list(zip("123456", options)),
+            options=list(enumerate(options, 1)),  # numbered as the voice note says them
             voice_notes=voice_notes,
             votes=votes,
             total=sum(votes.values()),

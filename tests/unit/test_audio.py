@@ -247,3 +247,13 @@ def test_what_a_typed_audio_request_asks_for(text, wanted):
     from actions.audio import wanted_voice
 
     assert wanted_voice(tracker(text, "set_audio"), ["fr", "en", "bm"]) == wanted
+
+
+def test_a_note_recorded_whole_is_played_as_recorded(cache, recorded, tmp_path, monkeypatch):
+    folder = recorded / "audio" / "bm" / "checkpoint_motorbike"
+    tone(folder / "briefing.ogg", seconds=2, tmp_path=tmp_path)
+    monkeypatch.setattr(audio, "can_speak", lambda: False)  # nothing to put parts together with
+    note = audio.briefing("bm", "fr", load_content().scenario("checkpoint_motorbike"))
+    assert audio.note_file(note, load_content()) == folder / "briefing.ogg"
+    with pytest.raises(audio.AudioUnavailable):
+        audio.note_file(checkpoint_note(voice="bm")[0], load_content())
