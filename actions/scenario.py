@@ -169,7 +169,10 @@ class ActionGiveHint(Action):
         if point is None:
             dispatcher.utter_message(response="utter_no_scenario")
             return []
-        dispatcher.utter_message(response="utter_hint", hint=localized(point.step.hint, runtime.language(tracker)))
+        language, voice = runtime.language(tracker), tracker.get_slot("audio_voice")
+        if voice:
+            runtime.play(dispatcher, audio.hint(voice, language, point.scenario.id, point.step.id), language)
+        dispatcher.utter_message(response="utter_hint", hint=localized(point.step.hint, language))
         return [SlotSet("hint_used", True)]
 
 

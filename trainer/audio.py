@@ -1,6 +1,6 @@
 """Voice notes for trainees who read little: a scenario's briefing, each decision point's
-prompt followed by its options in the order the trainee sees them ("Option 1: ..."), and the
-feedback on an option the trainee picked.
+prompt followed by its options in the order the trainee sees them ("Option 1: ..."), the
+feedback on an option the trainee picked, and a step's hint.
 
 A training centre records what it wants spoken, in any language (Bambara included), as OGG Opus
 files (what a phone's voice notes are) under content/audio/<voice>/ (README, "Audio"):
@@ -9,6 +9,7 @@ files (what a phone's voice notes are) under content/audio/<voice>/ (README, "Au
     <voice>/<scenario>/<step>.ogg             a decision point's prompt
     <voice>/<scenario>/<step>.<option>.ogg    one option
     <voice>/<scenario>/<step>.<option>.feedback.ogg    the feedback on that option
+    <voice>/<scenario>/<step>.hint.ogg        the step's hint
     <voice>/numbers/<n>.ogg                   "option n", said before the n-th option shown
 
 What is not recorded is spoken by espeak-ng in the trainee's reading language (English or
@@ -59,7 +60,7 @@ VOICE = re.compile(r"^[a-z]{2,3}$")
 NOTE_PATH = re.compile(
     r"^/audio/(?P<voice>[a-z]{2,3})/(?P<reading>[a-z]{2})/(?P<scenario>[a-z][a-z0-9_]*)/"
     r"(?:briefing|(?P<step>[a-z][a-z0-9_]*)/"
-    r"(?:feedback/(?P<option>[a-z][a-z0-9_]*)|(?P<order>[a-z][a-z0-9_]*(?:-[a-z][a-z0-9_]*)*)))\.ogg$"
+    r"(?:(?P<hint>hint)|feedback/(?P<option>[a-z][a-z0-9_]*)|(?P<order>[a-z][a-z0-9_]*(?:-[a-z][a-z0-9_]*)+)))\.ogg$"
 )
 TOOLS = ("espeak-ng", "opusenc", "opusdec")
 
@@ -80,6 +81,7 @@ class Note:
     step_id: Optional[str] = None
     order: Tuple[str, ...] = ()
     feedback: Optional[str] = None  # an option's id: the note is that option's feedback
+    hint: bool = False  # the note is the step's hint
 
     @property
     def url(self) -> str:
@@ -88,6 +90,8 @@ class Note:
             return f"{base}/briefing.ogg"
         if self.feedback is not None:
             return f"{base}/{self.step_id}/feedback/{self.feedback}.ogg"
+        if self.hint:
+            return f"{base}/{self.step_id}/hint.ogg"
         return f"{base}/{self.step_id}/{'-'.join(self.order)}.ogg"
 
 
@@ -117,6 +121,10 @@ def feedback(voice: str, reading: str, scenario_id: str, step_id: str, option_id
     return Note(voice, reading, scenario_id, step_id, feedback=option_id)
 
 
+def hint(voice: str, reading: str, scenario_id: str, step_id: str) -> Note:
+    return Note(voice, reading, scenario_id, step_id, hint=True)
+
+
 def note_from_url(path: str, content: Content) -> Optional[Note]:
     """The note a URL names, if it names one the content has (an order must be all the step's
     options, each once); None for anything else."""
@@ -131,6 +139,8 @@ def note_from_url(path: str, content: Content) -> Optional[Note]:
     step = scenario.steps.get(match["step"])
     if step is None:
         return None
+    if match["hint"] is not None:
+        return hint(match["voice"], match["reading"], scenario.id, step.id)
     if match["option"] is not None:
         option = step.option(match["option"])
         return feedback(match["voice"], match["reading"], scenario.id, step.id, option.id) if option else None
@@ -185,6 +195,10 @@ def feedback_name(scenario_id: str, step_id: str, option_id: str) -> str:
     return f"{scenario_id}/{step_id}.{option_id}.feedback.ogg"
 
 
+def hint_name(scenario_id: str, step_id: str) -> str:
+    return f"{scenario_id}/{step_id}.hint.ogg"
+
+
 def number_name(n: int) -> str:
     return f"numbers/{n}.ogg"
 
@@ -197,6 +211,7 @@ def expected_recordings(scenarios: Iterable[dict]) -> List[str]:
         names.append(briefing_name(scenario["id"]))
         for step_id, step in scenario["steps"].items():
             names.append(prompt_name(scenario["id"], step_id))
+            names.append(hint_name(scenario["id"], step_id))
             for option in step["options"]:
                 names += [option_name(scenario["id"], step_id, option["id"])]
                 names += [feedback_name(scenario["id"], step_id, option["id"])]
@@ -218,6 +233,8 @@ def pieces(note: Note, content: Content, folder: Optional[Path] = None) -> List[
         texts = [scenario.title, *scenario.briefing.values()]
         return [part(briefing_name(scenario.id), ". ".join(localized(t, note.reading) for t in texts))]
     step = scenario.steps[note.step_id]
+    if note.hint:
+        return [part(hint_name(scenario.id, step.id), localized(step.hint, note.reading))]
     if note.feedback is not None:
         option = step.option(note.feedback)
         assert option is not None  # note_from_url only makes known options
@@ -240,7 +257,7 @@ def note_file(note: Note, content: Content, folder: Optional[Path] = None, cache
     """The note as an OGG Opus file, made now if the cache does not have it yet. Several
     processes may make the same note at once: each writes its own file and renames it in."""
     said = pieces(note, content, folder)
-    if len(said) == 1 and isinstance(said[0], Recorded):  # a briefing or feedback as the centre recorded it
+    if len(said) == 1 and isinstance(said[0], Recorded):  # a briefing, feedback or hint as recorded
         return said[0].path
     cache = cache or cache_dir()
     target = cache / f"{cache_key(said)}.ogg"

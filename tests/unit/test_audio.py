@@ -132,6 +132,7 @@ def test_the_validator_checks_names_and_format_and_lists_what_is_missing(recorde
     assert "checkpoint_motorbike/approach.ogg" not in missing
     assert "checkpoint_motorbike/briefing.ogg" in missing and "numbers/1.ogg" in missing
     assert "checkpoint_motorbike/approach.escalate.feedback.ogg" in missing
+    assert "checkpoint_motorbike/approach.hint.ogg" in missing
     assert any(name.startswith("checkpoint_motorbike/approach.") for name in missing)  # its options
 
     folder = recorded / "audio" / "bm"
@@ -191,6 +192,17 @@ def test_a_tapped_option_s_feedback_is_read_out_and_a_typed_answer_s_is_not():
     typed = {**playing_slots(), "audio_voice": "fr", "language": "fr"}
     _, said = validate_answer("lampe, je crie stop, on reste a couvert", typed, message_id="a2")
     assert "/feedback/" not in str([m["custom"] for m in said])
+
+
+def test_a_hint_is_read_out_with_its_text():
+    base = {**playing_slots(), "audio_voice": "en"}
+    messages, _ = run_form(base, "hint", intent="hint")
+    note = audio.hint("en", "en", "checkpoint_motorbike", "approach")
+    assert messages[0]["custom"]["audio"] == note.url == "/audio/en/en/checkpoint_motorbike/approach/hint.ogg"
+    assert messages[1]["response"] == "utter_hint"
+    assert audio.note_from_url(note.url, load_content()) == note
+    step = load_content().scenario("checkpoint_motorbike").steps["approach"]
+    assert audio.pieces(note, load_content()) == [audio.Spoken("en", audio.plain(step.hint["en"]))]
 
 
 def test_audio_off_at_a_decision_point_is_a_request_and_the_point_comes_back_without_a_note():
