@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from trainer import audio, settings
+from trainer.coaching import Button
 from trainer.text import words
 
 # Typed words that turn audio off ("audio off", "coupe le son"), and a negation before a word
@@ -46,6 +47,7 @@ class ActionSetAudio(Action):
         voices, current = audio.voices(), tracker.get_slot("audio_voice")
         asked = wanted_voice(tracker, voices)
         outside_scenario = tracker.get_slot("scenario_state") != "playing"
+        choices: List[Button] = []  # at a decision point its options are the buttons
         if asked == "off" or (asked is None and current):
             dispatcher.utter_message(text=content.label("audio_off", language))
             voice = None
@@ -54,20 +56,18 @@ class ActionSetAudio(Action):
             voice = None
         else:
             voice = asked if asked in voices else (language if language in voices else voices[0])
-            # The voices the centre recorded (Bambara...) and the reading language, as buttons.
+            # The voices the centre recorded (Bambara...) and the reading language, then on to training.
             others = [v for v in voices if v != voice and (v == language or v not in settings.LANGUAGES)]
-            if outside_scenario and others:  # the other voices, then on to training
-                others = [
-                    {
-                        "title": content.label("audio_voice_button", language, voice=audio.voice_name(other)),
-                        "payload": runtime.payload("set_audio", {"audio": other}),
-                    }
-                    for other in others
-                ]
-                train = {"title": content.label("train_button", language), "payload": runtime.payload("start_training")}
-                dispatcher.utter_message(text=content.label("audio_on", language), buttons=others + [train])
-                return [SlotSet("audio_voice", voice)] if voice != current else []
-            dispatcher.utter_message(text=content.label("audio_on", language))
-        if outside_scenario:
+            if outside_scenario and others:
+                choices = [
+                    Button(
+                        content.label("audio_voice_button", language, voice=audio.voice_name(v)),
+                        "set_audio",
+                        {"audio": v},
+                    )
+                    for v in others
+                ] + [Button(content.label("train_button", language), "start_training")]
+            dispatcher.utter_message(text=content.label("audio_on", language), buttons=runtime.buttons(choices))
+        if outside_scenario and not choices:
             dispatcher.utter_message(response="utter_menu")
         return [SlotSet("audio_voice", voice)] if voice != current else []

@@ -200,6 +200,7 @@ def _check_recordings(folder: Path, report: Report) -> None:
     if not folder.is_dir():
         return
     expected = audio.expected_recordings(report.scenarios)
+    names = set(expected)
     for entry in sorted(folder.iterdir()):
         if entry.name.lower().startswith("readme"):
             continue
@@ -209,13 +210,13 @@ def _check_recordings(folder: Path, report: Report) -> None:
             )
             continue
         found = {str(file.relative_to(entry)) for file in entry.rglob("*") if file.is_file()}
-        for name in sorted(found - set(expected)):
+        for name in sorted(found - names):
             report.errors.append(
                 ContentError(
                     entry / name, (), 1, "no scenario text has this name (see README, Audio: <scenario>/<step>.ogg...)"
                 )
             )
-        for name in sorted(found & set(expected)):
+        for name in sorted(found & names):
             file = entry / name
             if file.stat().st_size > audio.MAX_RECORDING_BYTES:
                 kb = file.stat().st_size // 1000
