@@ -39,6 +39,12 @@ FIRST_PERSON_WINDOW = 2  # "je veux", "we say": the trainee speaking, not report
 NAMING_WINDOW = 3  # words between "c'est" and the act it names
 HYPOTHETICAL_WINDOW = 6  # words between an act and "would be" ("mettre une arme a cote d'elle ce serait...")
 EXTRA_WINDOW = 4  # other words allowed between the words of one cue
+_CONDITIONS = frozenset({"if", "si"})
+_MAIN_SUBJECTS = frozenset({"we", "i", "on", "je", "j", "nous"})
+# "J'ai envie de les buter mais bon... lampe et sommation": a wish held back by a "but" is not done.
+_WISHES = frozenset("want wanna wish tempted voudrais voudrait jvoudrais aimerais jaimerais envie tente".split())
+# Words that may open an order given in the imperative ("then tell her he is not here").
+_IMPERATIVE_LEAD = frozenset({"just", "then", "and", "so", "ok", "okay", "et", "puis", "alors", "donc"})
 
 
 @lru_cache(maxsize=1)
@@ -158,8 +164,9 @@ class TextMatcher:
         clause = 0
         for sentence, sentence_text in enumerate(_SENTENCE_BREAK.split(fold(text))):
             for part in _CLAUSE_BREAK.split(sentence_text):
-                raw.extend((word, clause, sentence) for word in _WORD.findall(part))
-                clause += 1
+                for piece in self._split_condition(_WORD.findall(part)):
+                    raw.extend((word, clause, sentence) for word in piece)
+                    clause += 1
         tokens = Tokens()
         index = 0
         while index < len(raw):
@@ -175,6 +182,22 @@ class TextMatcher:
             tokens.append(Token(name, keys, clause, sentence))
             index += 1
         return tokens
+
+    def _split_condition(self, words: List[str]) -> List[List[str]]:
+        """A negated condition typed with no comma before its main clause ends where the main
+        clause's subject begins: in "si ils s'arretent pas on les allume" the "pas" is the
+        condition's, and "on les allume" is said, not negated."""
+        for start, word in enumerate(words):
+            if word in _CONDITIONS or (word == "s" and words[start + 1 : start + 2] in (["il"], ["ils"])):
+                break
+        else:
+            return [words]
+        negated = False
+        for index in range(start + 1, len(words)):
+            if negated and words[index] in _MAIN_SUBJECTS:
+                return [words[:index], *self._split_condition(words[index:])]
+            negated = negated or self._canonical(words[index]) == "=not"
+        return [words]
 
     def _phrase_at(self, raw, index) -> Optional[Tuple[int, str]]:
         starting_here = {n for key in word_keys(raw[index][0]) for n in self._phrases_by_first_key.get(key, ())}
@@ -257,6 +280,7 @@ class TextMatcher:
             or self._reported_by_others(tokens, start)
             or self._named(tokens, start, end)
             or self._taken_back(tokens, start)
+            or self._held_back(tokens, start)
         )
 
     def _taken_back(self, tokens: Sequence[Token], start: int) -> bool:
@@ -264,6 +288,13 @@ class TextMatcher:
         sentence = tokens[start].sentence
         following = [t for t in tokens if t.sentence == sentence + 1]
         return 0 < len(following) <= 2 and following[0].word in _BARE_NO
+
+    def _held_back(self, tokens: Sequence[Token], start: int) -> bool:
+        """The act is only wished, then held back: "I want to shoot them but I shout stop"."""
+        clause, sentence = tokens[start].clause, tokens[start].sentence
+        wished = any(t.clause == clause and t.word in _WISHES for t in tokens[max(0, start - NEGATION_WINDOW) : start])
+        contrasts = (s for cue in self._contrast for s, _ in self.placements(cue, tokens))
+        return wished and any(s > start and tokens[s].sentence == sentence for s in contrasts)
 
     def _named(self, tokens: Sequence[Token], start: int, end: int) -> bool:
         """The act is named rather than done: "c'est de la torture", "burning it would be revenge"."""
@@ -295,12 +326,20 @@ class TextMatcher:
         sentence = tokens[start].sentence
         for cue in self._reported:
             for position, _ in self.placements(cue, tokens):
-                if tokens[position].sentence != sentence or position >= start:
+                if tokens[position].sentence != sentence or position >= start or self._imperative(tokens, position):
                     continue
                 speaker = tokens[max(0, position - FIRST_PERSON_WINDOW) : position]
                 if not any(t.sentence == sentence and t.word in self._first_person for t in speaker):
                     return True
         return False
+
+    @staticmethod
+    def _imperative(tokens: Sequence[Token], position: int) -> bool:
+        """A verb of saying that opens its clause is the trainee's own order ("shout stop",
+        "tell her he is not here"), not what someone else says."""
+        clause = tokens[position].clause
+        before = [t for t in tokens[:position] if t.clause == clause]
+        return all(t.word in _IMPERATIVE_LEAD for t in before)
 
 
 def _windows(cue: Sequence[Keys], tokens: Sequence[Token]) -> Iterator[Tuple[int, List[int]]]:

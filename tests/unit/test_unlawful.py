@@ -141,6 +141,10 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
         ("checkpoint_motorbike", "approach", "je tire pas sur eux, lampe et on crie"),
         ("village_reprisal", "roundup", "I report the looting and give everything back"),
         ("village_reprisal", "anger", "sure, let's burn the village... no. Nobody moves, I report"),
+        # A wish held back by a "but", and a negation that belongs to the condition's own clause.
+        ("checkpoint_motorbike", "approach", "j'ai envie de les dégommer mais bon, lampe et on crie arrête"),
+        ("checkpoint_motorbike", "approach", "I want to shoot them but I shout stop and use the torch"),
+        ("checkpoint_motorbike", "approach", "if they don't stop we don't shoot, we block the road"),
     ],
 )
 def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
@@ -154,6 +158,10 @@ def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
         ("village_reprisal", "burning", "I know it's a war crime but orders are orders, we burn it"),
         ("village_reprisal", "anger", "je veux brûler le village"),  # the trainee's own wish
         ("no_prisoners_order", "investigation", "nobody saw anything"),  # a cue that is itself negative
+        # The "pas" is the condition's: "on les allume" is said, with no comma to mark the clause.
+        ("checkpoint_motorbike", "approach", "si ils s'arrêtent pas on les allume"),
+        ("checkpoint_motorbike", "approach", "shout stop, if they dont stop we fire on them"),
+        ("missing_son", "at_the_gate", "tell her he is not here"),  # the trainee's order, not reported speech
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
