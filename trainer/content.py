@@ -114,6 +114,7 @@ class Lexicon:
     contrast: Tuple[str, ...] = ()  # "but": a crime named before it does not cancel what follows
     naming_before: Tuple[str, ...] = ()  # "c'est de la torture": the act is named, not done
     naming_after: Tuple[str, ...] = ()  # "burning it would be revenge"
+    spellings: Tuple[Tuple[str, str], ...] = ()  # phone spellings and what they stand for ("kils": "qu ils")
 
 
 @dataclass(frozen=True)
@@ -236,4 +237,5 @@ def lexicon_from(data: dict) -> Lexicon:
         contrast=tuple(data.get("contrast", [])),
         naming_before=tuple(data.get("naming_before", [])),
         naming_after=tuple(data.get("naming_after", [])),
+        spellings=tuple((str(short), str(full)) for short, full in data.get("spellings", {}).items()),
     )

@@ -201,6 +201,12 @@ LEXICON_FILE = {
         "contrast": {"type": "array", "items": _NONEMPTY},
         "naming_before": {"type": "array", "items": _NONEMPTY},
         "naming_after": {"type": "array", "items": _NONEMPTY},
+        "spellings": {
+            "type": "object",
+            "description": "one-word phone spellings and the words they stand for",
+            "propertyNames": {"pattern": "^[a-z0-9]+$"},
+            "additionalProperties": _NONEMPTY,
+        },
         "negations": {
             "type": "object",
             "required": ["before", "after"],

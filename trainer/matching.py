@@ -128,6 +128,7 @@ class TextMatcher:
         for number, (words, _) in enumerate(self._phrases):
             for key in words[0]:
                 self._phrases_by_first_key.setdefault(key, []).append(number)
+        self._spellings = {short: _WORD.findall(fold(full)) for short, full in lexicon.spellings}
         self._stopwords = frozenset(self._canonical(w) for w in _words(lexicon.stopwords))
         self._negations_before = frozenset(self._canonical(w) for w in _words(lexicon.negations_before))
         self._negations_after = frozenset(self._canonical(w) for w in _words(lexicon.negations_after))
@@ -164,7 +165,8 @@ class TextMatcher:
         clause = 0
         for sentence, sentence_text in enumerate(_SENTENCE_BREAK.split(fold(text))):
             for part in _CLAUSE_BREAK.split(sentence_text):
-                for piece in self._split_condition(_WORD.findall(part)):
+                spelled = [w for word in _WORD.findall(part) for w in self._spellings.get(word, (word,))]
+                for piece in self._split_condition(spelled):
                     raw.extend((word, clause, sentence) for word in piece)
                     clause += 1
         tokens = Tokens()

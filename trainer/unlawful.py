@@ -181,6 +181,9 @@ class UnlawfulActCheck:
             in_text = sorted(positions)
             anchor = next((i for i in in_text if not self.matcher.is_stopword(tokens[i])), in_text[0])
             placed.append((anchor, max(anchor, in_text[-1])))
+        if strict:  # the tightest of those ending at one word: in "pas NE RIEN DIRE" the cue starts at "ne"
+            tightest = {end: start for start, end in sorted(placed)}
+            placed = [(start, end) for end, start in tightest.items()]
         return placed
 
     def _cancelled(

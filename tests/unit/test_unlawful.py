@@ -145,6 +145,8 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
         ("checkpoint_motorbike", "approach", "j'ai envie de les dégommer mais bon, lampe et on crie arrête"),
         ("checkpoint_motorbike", "approach", "I want to shoot them but I shout stop and use the torch"),
         ("checkpoint_motorbike", "approach", "if they don't stop we don't shoot, we block the road"),
+        ("shielded_compound", "civilians_flee", "hold fire let dem run"),  # "let them shoot" only in that order
+        ("surrender_deserter", "after_killing", "je vais pas ne rien dire, je dis tout au capitaine"),
     ],
 )
 def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
@@ -162,6 +164,7 @@ def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
         ("checkpoint_motorbike", "approach", "si ils s'arrêtent pas on les allume"),
         ("checkpoint_motorbike", "approach", "shout stop, if they dont stop we fire on them"),
         ("missing_son", "at_the_gate", "tell her he is not here"),  # the trainee's order, not reported speech
+        ("checkpoint_motorbike", "casualties", "dans le compte rendu on dit kils avaient une arme"),  # phone spelling
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
