@@ -2,17 +2,16 @@
 
     .venv/bin/python benchmarks/grading.py [--part test|development] [--json FILE]
 
-The grader learns from the development part (content/graded_answers.jsonl) only; the frozen
-test part (benchmarks/data/graded_answers_test.jsonl: writers w3, w6, w9 and w12, see the README) is
-read here and nowhere else. Prints, per language and overall, beside the rubric-only grader in
-the same run: quadratic weighted kappa and exact agreement on the answers graded without asking,
-unlawful answers graded 1, 2-3 or left ungraded, good answers graded 0, the share sent to "Did you
-mean", grading time per answer on one core (p50, p95) and the memory the grader adds to a
-process that has loaded the action server's code.
-
-`--part development` grades the development part by leave-one-writer-out cross-validation
-instead (each writer's answers by a grader fitted on the other writers'): the figure used to
-choose the grader's thresholds.
+The grader learns from the development part (content/graded_answers.jsonl) only; the frozen test
+part (benchmarks/data/graded_answers_test.jsonl: the writers whose number is a multiple of
+three, see the README) is read here and nowhere else. Prints, per language and overall, beside
+the rubric-only grader in the same run: quadratic weighted kappa and exact agreement on the
+answers graded without asking, unlawful answers graded 1, 2-3 or left ungraded, good answers
+graded 0, the share sent to "Did you mean", grading time per answer on one core (p50, p95) and
+the memory the grader adds to a process that has loaded the action server's code. `--part
+development` grades the development part by leave-one-writer-out cross-validation instead (each
+writer's answers by a grader fitted on the other writers'): the figure used to choose the
+grader's thresholds.
 """
 
 import os

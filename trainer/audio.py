@@ -213,8 +213,8 @@ def expected_recordings(scenarios: Iterable[dict]) -> List[str]:
             names.append(prompt_name(scenario["id"], step_id))
             names.append(hint_name(scenario["id"], step_id))
             for option in step["options"]:
-                names += [option_name(scenario["id"], step_id, option["id"])]
-                names += [feedback_name(scenario["id"], step_id, option["id"])]
+                names.append(option_name(scenario["id"], step_id, option["id"]))
+                names.append(feedback_name(scenario["id"], step_id, option["id"]))
             most_options = max(most_options, len(step["options"]))
     return names + [number_name(n) for n in range(1, most_options + 1)]
 
