@@ -254,8 +254,9 @@ class TextMatcher:
             return self._negated(tokens, start, end, act=True)
         clause = tokens[start].clause
         before = tokens[max(0, start - NEGATION_WINDOW) : start]
+        # "c'est" before a negative cue says it, not names it: "c'est pas mon affaire".
         return any(t.clause == clause and t.word in self._negations_before for t in before) or self._not_done(
-            tokens, start, end
+            tokens, start, end, named_before=False
         )
 
     def negatable(self, cue: Sequence[Keys]) -> bool:
@@ -275,12 +276,12 @@ class TextMatcher:
             return True
         return act and self._not_done(tokens, start, end)
 
-    def _not_done(self, tokens: Sequence[Token], start: int, end: int) -> bool:
+    def _not_done(self, tokens: Sequence[Token], start: int, end: int, named_before: bool = True) -> bool:
         """The act is condemned, someone else's, named rather than done, or taken back."""
         return (
             self._condemned(tokens, start)
             or self._reported_by_others(tokens, start)
-            or self._named(tokens, start, end)
+            or self._named(tokens, start, end, named_before)
             or self._taken_back(tokens, start)
             or self._held_back(tokens, start)
         )
@@ -298,11 +299,12 @@ class TextMatcher:
         contrasts = (s for cue in self._contrast for s, _ in self.placements(cue, tokens))
         return wished and any(s > start and tokens[s].sentence == sentence for s in contrasts)
 
-    def _named(self, tokens: Sequence[Token], start: int, end: int) -> bool:
+    def _named(self, tokens: Sequence[Token], start: int, end: int, before: bool = True) -> bool:
         """The act is named rather than done: "c'est de la torture", "burning it would be revenge"."""
-        for cue in self._naming_before:
+        for cue in self._naming_before if before else ():
             for position, last in self.placements(cue, tokens):
-                if start - NAMING_WINDOW <= last < end and tokens[position].clause == tokens[start].clause:
+                # before the act, not inside it: "c'est l'ordre" obeys, "c'est de la torture" names
+                if start - NAMING_WINDOW <= last < start and tokens[position].clause == tokens[start].clause:
                     return True
         for cue in self._naming_after:
             for position, _ in self.placements(cue, tokens):

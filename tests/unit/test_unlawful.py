@@ -147,6 +147,7 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
         ("checkpoint_motorbike", "approach", "if they don't stop we don't shoot, we block the road"),
         ("shielded_compound", "civilians_flee", "hold fire let dem run"),  # "let them shoot" only in that order
         ("surrender_deserter", "after_killing", "je vais pas ne rien dire, je dis tout au capitaine"),
+        ("market_search", "cordon", "Negative on the round-up sir, that's arrest by ethnicity."),  # radio "no"
     ],
 )
 def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
@@ -165,6 +166,11 @@ def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
         ("checkpoint_motorbike", "approach", "shout stop, if they dont stop we fire on them"),
         ("missing_son", "at_the_gate", "tell her he is not here"),  # the trainee's order, not reported speech
         ("checkpoint_motorbike", "casualties", "dans le compte rendu on dit kils avaient une arme"),  # phone spelling
+        # Words of the cue itself do not name it: "c'est" is part of "c'est l'ordre", "na" of "na attack".
+        ("no_prisoners_order", "radio_order", "on continue, c est l ordre"),
+        ("village_reprisal", "roundup", "put one ak near dem and say na attack"),
+        ("partner_detainees", "abuse", "c pa mon affaire"),  # "c'est" before a cue that is itself negative
+        ("wounded_and_dead", "killing", "je l'engueule devant tout le monde, mais pas de CR"),
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
