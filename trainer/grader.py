@@ -365,7 +365,7 @@ def _features(
     key_found = float(bool(keys) and all(c.id in found for c in keys))
     rubric_grade = [float(rubric.grade == g) for g in (None, *GRADES)]
     features = [share, key_found, float(len(found)), float(bool(rubric.red_flags)), float(bool(rubric.cautions))]
-    # Acts named only to refuse them is what the best answers do; with an act found it is not.
+    # Acts named and all refused, apart from refusals beside an act that is done.
     features += rubric_grade + [float(bool(acts)), math.log1p(refused), float(bool(refused) and not acts)]
     features += _bank_features(bank.vectors, bank.grades, vector)
     features += _option_features(bank, vector)
