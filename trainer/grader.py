@@ -51,10 +51,10 @@ NEIGHBOUR_TEMPERATURE = 0.05
 # grade with this chance of being unlawful (or the reverse) is unsure too. Chosen on the
 # development part, by leave-one-writer-out cross-validation (benchmarks/README.md).
 CONFIDENT = 0.55
-UNLAWFUL_DOUBT = 0.03
+UNLAWFUL_DOUBT = 0.02
 # An answer where the unlawful-act check found an act is graded 0, unless the graded examples
 # give it at least this chance of being lawful: then it is unsure (same choice as above).
-LAWFUL_DESPITE_CUES = 0.3
+LAWFUL_DESPITE_CUES = 0.15
 DEFAULT_EXAMPLES = GRADED_ANSWERS
 # The fitted grader depends on these modules too: a change to any of them fits it again.
 _CODE = ("grader.py", "unlawful.py", "matching.py", "scoring.py", "embedding.py", "text.py")
