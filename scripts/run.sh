@@ -21,6 +21,8 @@ mkdir -p "$logs" var/db
     "web page=$WEB_PORT"
 export MODEL
 MODEL=$("$python" scripts/train.py --config config.yml --out models | tail -n 1)
+# The grader too, before the action server starts (only when its content or examples changed).
+"$python" -m trainer fit >&2
 if [ "${RASA_ENABLE_API:-false}" = true ]; then
     api_state="HTTP API enabled, token or JWT required"
 else

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO, Iterator, List, Optional
 
 from trainer.content_loader import DEFAULT_CONTENT_DIR
+from trainer.settings import CACHE_DIR
 from trainer.settings import GRADED_ANSWERS as DEFAULT_EXAMPLES
 
 
@@ -35,6 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
     grade.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from")
     grade.set_defaults(handler=_grade)
+
+    fit = commands.add_parser(
+        "fit",
+        help="fit the grader now and keep it in var/cache, so that the action server starts in seconds",
+        description="Fitting takes a few minutes and is done again only when the content, the graded "
+        "examples or the grader's code change; scripts/run.sh, the Docker image and the tests run it "
+        "before starting the action server.",
+    )
+    fit.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
+    fit.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from")
+    fit.set_defaults(handler=_fit)
 
     calibrate = commands.add_parser(
         "calibrate",
@@ -218,6 +230,12 @@ def _lines(stream: IO[str]) -> Iterator[str]:
     for line in stream:
         if line.strip():
             yield line
+
+
+def _fit(args: argparse.Namespace) -> int:
+    grader = _load_grader(args.content, args.examples)
+    print(f"grader fitted on {len(grader.examples)} graded answers, kept in {CACHE_DIR}")
+    return 0
 
 
 def _grade(args: argparse.Namespace) -> int:

@@ -16,12 +16,10 @@ T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "var" / "db"
-CACHE_DIR = PROJECT_ROOT / "var" / "cache"
+CACHE_DIR = PROJECT_ROOT / "var" / "cache"  # what can be rebuilt from the project's files (the fitted grader)
 # Answers instructors graded, which the grader learns from (the development part of the corpus;
 # the frozen test part lives apart, in benchmarks/data/, and is never read by the grader).
-GRADED_ANSWERS = (
-    PROJECT_ROOT / "content" / "graded_answers.jsonl"
-)  # what can be rebuilt from the project's files (the fitted grader)
+GRADED_ANSWERS = PROJECT_ROOT / "content" / "graded_answers.jsonl"
 
 LANGUAGES = ("fr", "en")
 # Trainees in Mali are trained in French first; a page, a trainee or a conversation whose

@@ -126,3 +126,14 @@ def test_grade_command_writes_one_line_per_input_and_survives_bad_lines():
     assert "unknown scenario" in outputs[2]["error"]
     assert '"text" must be a string' in outputs[3]["error"]
     assert outputs[4]["grade"] in (2, 3)
+
+
+def test_fit_command_keeps_the_fitted_grader_where_the_action_server_reads_it():
+    from trainer.content_loader import load_content
+    from trainer.grader import _fingerprint, load_examples
+    from trainer.settings import CACHE_DIR
+
+    result = run("fit")
+    assert result.returncode == 0, result.stderr
+    assert f"fitted on {len(lines(DEVELOPMENT))} graded answers" in result.stdout
+    assert (CACHE_DIR / f"grader-{_fingerprint(load_content(), load_examples(DEVELOPMENT))}.joblib").is_file()
