@@ -120,7 +120,8 @@ class ServerProcess:
         return found
 
     def output(self) -> str:
-        self._log_file.flush()
+        if not self._log_file.closed:  # closed once the server is stopped
+            self._log_file.flush()
         return self.log.read_text(errors="replace")[-20000:]
 
 
@@ -133,16 +134,18 @@ def trained_model() -> Path:
 
 
 @functools.cache
-def fitted_grader() -> None:
-    """Fits the grader into var/cache once per test run (minutes on a fresh clone), so that each
-    action server started after it loads it in seconds, as after scripts/run.sh."""
-    subprocess.run([sys.executable, "-m", "trainer", "fit"], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+def fitted_grader(content_dir: Optional[str]) -> None:
+    """Fits the grader for this content (None: the project's) into var/cache once per test run
+    (minutes on a fresh clone), so that each action server started after it loads it in seconds,
+    as after scripts/run.sh."""
+    content = ["--content", content_dir] if content_dir else []
+    subprocess.run([sys.executable, "-m", "trainer", "fit", *content], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
 
 
 def start_action_server(
     log_dir: Path, database_url: str, port: Optional[int] = None, env: Optional[Dict[str, str]] = None
 ):
-    fitted_grader()
+    fitted_grader((env or {}).get("CONTENT_DIR"))
     port = port or free_port()
     server = ServerProcess(
         ["scripts/serve.sh", "actions"],

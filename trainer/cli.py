@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO, Iterator, List, Optional
 
 from trainer.content_loader import DEFAULT_CONTENT_DIR
-from trainer.settings import CACHE_DIR
+from trainer.settings import CACHE_DIR, content_dir
 from trainer.settings import GRADED_ANSWERS as DEFAULT_EXAMPLES
 
 
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         "examples or the grader's code change; scripts/run.sh, the Docker image and the tests run it "
         "before starting the action server.",
     )
-    fit.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
+    fit.add_argument("--content", type=Path, help="content folder (default: the action server's, CONTENT_DIR)")
     fit.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from")
     fit.set_defaults(handler=_fit)
 
@@ -233,7 +233,7 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    grader = _load_grader(args.content, args.examples)
+    grader = _load_grader(args.content or content_dir(), args.examples)
     print(f"grader fitted on {len(grader.examples)} graded answers, kept in {CACHE_DIR}")
     return 0
 
