@@ -33,8 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         'line per input: {"grade", "concepts", "missed", "red_flags", "cautions"} or {"error"}.',
     )
     grade.add_argument("--input", type=Path, help="file to read (default: standard input)")
-    grade.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
-    grade.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from")
+    _grader_options(grade)
     grade.set_defaults(handler=_grade)
 
     fit = commands.add_parser(
@@ -44,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         "examples or the grader's code change; scripts/run.sh, the Docker image and the tests run it "
         "before starting the action server.",
     )
-    fit.add_argument("--content", type=Path, help="content folder (default: the action server's, CONTENT_DIR)")
-    fit.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from")
+    _grader_options(
+        fit, content_default=None, content_help="content folder (default: the action server's, CONTENT_DIR)"
+    )
     fit.set_defaults(handler=_fit)
 
     calibrate = commands.add_parser(
@@ -55,10 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         "answer that says nothing gradable) and prints agreement figures.",
     )
     calibrate.add_argument("file", type=Path)
-    calibrate.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR)
-    calibrate.add_argument(
-        "--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from"
-    )
+    _grader_options(calibrate)
     calibrate.add_argument(
         "--cross-validate",
         action="store_true",
@@ -230,6 +227,16 @@ def _lines(stream: IO[str]) -> Iterator[str]:
     for line in stream:
         if line.strip():
             yield line
+
+
+def _grader_options(
+    parser: argparse.ArgumentParser,
+    content_default: Optional[Path] = DEFAULT_CONTENT_DIR,
+    content_help: Optional[str] = None,
+) -> None:
+    """The content and the graded examples a command's grader is built from."""
+    parser.add_argument("--content", type=Path, default=content_default, help=content_help)
+    parser.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES, help="graded answers the grader learns from")
 
 
 def _fit(args: argparse.Namespace) -> int:
