@@ -5,7 +5,7 @@ first (trainer.validate), so everything here can trust its input.
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 Localized = Dict[str, str]  # language code -> the same text in that language
 
@@ -124,7 +124,9 @@ class Act:
     rules: Tuple[str, ...]
     cues: Dict[str, Tuple[str, ...]]
     where: str = "anywhere"  # anywhere | unlawful_force | unlawful_order | a context's name
-    reporting_cancels: bool = True  # "I report the looting" is not looting; reporting a lie is the cover-up
+    # "I report the looting" is not looting; reporting a lie is the cover-up (False); "sentence":
+    # reporting anywhere in the sentence cancels ("delete the video, and I tell the captain").
+    reporting_cancels: Union[bool, str] = True
     ordered: bool = False  # the cue's words must come in its order
 
 

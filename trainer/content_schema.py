@@ -244,7 +244,7 @@ UNLAWFUL_ACTS_FILE = {
                     "rules": RULE_IDS,
                     "cues": TEXT_LIST,
                     "where": _ID,
-                    "reporting_cancels": {"type": "boolean"},
+                    "reporting_cancels": {"enum": [True, False, "sentence"]},
                     "ordered": {"type": "boolean"},
                 },
             },

@@ -34,6 +34,8 @@ _CLAUSE_BREAK = re.compile(r",|\s[-–—]+\s|(?=\b(?:but|mais|then|puis|ensuite
 _WORD = re.compile(r"[a-z0-9]+")
 MIN_STEM = 4  # shorter stems are too ambiguous: French "note" would stem to "not"
 NEGATION_WINDOW = 5  # words before a match in which a negation still applies
+_COORDINATION = frozenset(("and", "et"))
+_SUBJECTS = frozenset(("i", "we", "you", "on", "je", "j", "nous"))
 _BARE_NO = frozenset({"no", "non", "nope", "nah", "=not"})
 FIRST_PERSON_WINDOW = 2  # "je veux", "we say": the trainee speaking, not reporting someone else
 NAMING_WINDOW = 3  # words between "c'est" and the act it names
@@ -270,7 +272,7 @@ class TextMatcher:
         def any_in(selection, words) -> bool:
             return any(t.clause == clause and t.word in words for t in selection)
 
-        if any_in(tokens[max(0, start - NEGATION_WINDOW) : end + 1], self._negations_before) or any_in(
+        if any_in(tokens[phrase_start(tokens, start, NEGATION_WINDOW) : end + 1], self._negations_before) or any_in(
             tokens[start + 1 : start + 3], self._negations_after
         ):
             return True
@@ -344,6 +346,16 @@ class TextMatcher:
         clause = tokens[position].clause
         before = [t for t in tokens[:position] if t.clause == clause]
         return all(t.word in _IMPERATIVE_LEAD for t in before)
+
+
+def phrase_start(tokens: Sequence[Token], start: int, window: int) -> int:
+    """Where the words that can negate or cancel tokens[start] begin: `window` words before it,
+    or after an "and" that brings in a new subject ("on arrete tout et on efface les videos":
+    the stopping does not reach the deleting; "I don't shoot and we burn it": nor the "don't")."""
+    for i in range(start - 1, max(0, start - window) - 1, -1):
+        if tokens[i].word in _COORDINATION and i + 1 < start and tokens[i + 1].word in _SUBJECTS:
+            return i + 1
+    return max(0, start - window)
 
 
 def _windows(cue: Sequence[Keys], tokens: Sequence[Token]) -> Iterator[Tuple[int, List[int]]]:

@@ -10,10 +10,10 @@ step's options show an order whose obeying is graded 0, and not when the answer 
 """
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from trainer.content import Act, Step, UnlawfulActs
-from trainer.matching import NEGATION_WINDOW, Keys, TextMatcher, Token, Tokens
+from trainer.matching import NEGATION_WINDOW, Keys, TextMatcher, Token, Tokens, phrase_start
 
 # Force at attackers, or at a vehicle rather than at people, is for the grader to weigh.
 LAWFUL_TARGETS = frozenset(
@@ -22,6 +22,7 @@ LAWFUL_TARGETS = frozenset(
     "tyre tyres pneu pneus roue roues wheel wheels engine moteur radiator radiateur".split()
 )
 CONDITIONAL = frozenset("if si s unless".split())
+IMPERSONAL = frozenset("faut faudra faudrait fallait".split())
 # "The militia beat them an hour ago", "they will kill him": what others did or may do, not the
 # trainee's act (an act the trainee lets happen is lets_it_happen's to find).
 THIRD_PARTY = frozenset(
@@ -187,7 +188,12 @@ class UnlawfulActCheck:
         return placed
 
     def _cancelled(
-        self, tokens: Sequence[Token], start: int, end: int, reporting_cancels: bool = True, negatable: bool = True
+        self,
+        tokens: Sequence[Token],
+        start: int,
+        end: int,
+        reporting_cancels: Union[bool, str] = True,
+        negatable: bool = True,
     ) -> bool:
         if self.matcher.negated(tokens, start, end, negatable):
             return True
@@ -196,13 +202,14 @@ class UnlawfulActCheck:
         # them may cancel it: "the video must be taken down online".
         window = NEGATION_WINDOW + 2
         last = end if negatable else start - 1
-        if self._marker_between(self._cancelling, tokens, start - window, last, start, "clause"):
+        if self._marker_between(self._cancelling, tokens, phrase_start(tokens, start, window), last, start, "clause"):
             return True
         # Reporting counts on either side: before the act in its sentence ("report to the captain,
         # we fired on civilians"), after it in its clause ("the slap and the theft, I report them").
-        return reporting_cancels and (
+        after = "sentence" if reporting_cancels == "sentence" else "clause"
+        return bool(reporting_cancels) and (
             self._marker_between(self._accountability, tokens, start - window, start - 1, start, "sentence")
-            or self._marker_between(self._accountability, tokens, end + 1, end + window, end, "clause")
+            or self._marker_between(self._accountability, tokens, end + 1, end + window, end, after)
         )
 
     def _marker_between(self, markers, tokens: Sequence[Token], low: int, high: int, anchor: int, same: str) -> bool:
@@ -219,7 +226,10 @@ class UnlawfulActCheck:
 
     def _excused(self, act: Act, tokens: Sequence[Token], start: int) -> bool:
         sentence = tokens[start].sentence
-        subject = {t.word for t in tokens[max(0, start - 3) : start] if t.sentence == sentence}
+        before = [t for t in tokens[phrase_start(tokens, start, 3) : start] if t.sentence == sentence]
+        # "il faut payer": an impersonal "il" is nobody else; the act is the answer's own.
+        impersonal = {i for i in range(len(before) - 1) if before[i + 1].word in IMPERSONAL}
+        subject = {t.word for i, t in enumerate(before) if i not in impersonal}
         if act.id not in ("cover_up", "obeys_unlawful_order", "lets_it_happen") and subject & THIRD_PARTY:
             return True
         return self._force_excused(act, tokens, start)

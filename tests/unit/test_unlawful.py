@@ -106,6 +106,27 @@ CATEGORIES = [
     ),
     ("no_prisoners_order", "investigation", "cover_up", "say they tried to escape", "on dira qu'ils ont voulu fuir"),
     (
+        "detainee_video",
+        "filming",
+        "destroy_evidence",
+        "wipe the phones before anyone sees them, we move on",
+        "on prend les téléphones. On efface les vidéos, on n'en parle plus",
+    ),
+    (
+        "drone_gathering",
+        "after_strike",
+        "false_report",
+        "no second strike. report: two fighters, no civilian casualties",
+        "pas de deuxième frappe. CR : deux combattants, aucune victime civile",
+    ),
+    (
+        "missing_son",
+        "register",
+        "ransom",
+        "tell her to pay the gendarme and he comes out",
+        "dis-lui qu'il faut payer le gendarme pour qu'il sorte",  # an impersonal "il" is nobody else
+    ),
+    (
         "no_prisoners_order",
         "radio_order",
         "obeys_unlawful_order",
@@ -148,6 +169,12 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
         ("shielded_compound", "civilians_flee", "hold fire let dem run"),  # "let them shoot" only in that order
         ("surrender_deserter", "after_killing", "je vais pas ne rien dire, je dis tout au capitaine"),
         ("market_search", "cordon", "Negative on the round-up sir, that's arrest by ethnicity."),  # radio "no"
+        # Deleting a video and reporting it is not a cover-up, whichever clause the report is in.
+        ("village_reprisal", "anger", "I refuse to burn it and loot it"),  # no new subject: one refusal
+        ("detainee_video", "filming", "stop, delete the videos, and I tell the captain"),
+        ("detainee_video", "filming", "supprimer la vidéo et punir les soldats"),
+        # A false report only where someone was hurt: before a strike, it is a hope.
+        ("drone_gathering", "strike_request", "check first, I want no civilian casualties"),
     ],
 )
 def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
@@ -171,6 +198,9 @@ def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
         ("village_reprisal", "roundup", "put one ak near dem and say na attack"),
         ("partner_detainees", "abuse", "c pa mon affaire"),  # "c'est" before a cue that is itself negative
         ("wounded_and_dead", "killing", "je l'engueule devant tout le monde, mais pas de CR"),
+        # After "and" + a new subject, what was stopped or negated before does not reach the act.
+        ("detainee_video", "filming", "on arrête tout et on efface les vidéos, pas d'histoires"),
+        ("detainee_video", "filming", "I stop it and we delete the videos"),
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
