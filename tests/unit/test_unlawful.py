@@ -169,8 +169,8 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
         ("shielded_compound", "civilians_flee", "hold fire let dem run"),  # "let them shoot" only in that order
         ("surrender_deserter", "after_killing", "je vais pas ne rien dire, je dis tout au capitaine"),
         ("market_search", "cordon", "Negative on the round-up sir, that's arrest by ethnicity."),  # radio "no"
-        # Deleting a video and reporting it is not a cover-up, whichever clause the report is in.
         ("village_reprisal", "anger", "I refuse to burn it and loot it"),  # no new subject: one refusal
+        # Deleting a video and reporting it is not a cover-up, whichever clause the report is in.
         ("detainee_video", "filming", "stop, delete the videos, and I tell the captain"),
         ("detainee_video", "filming", "supprimer la vidéo et punir les soldats"),
         # A false report only where someone was hurt: before a strike, it is a hope.
