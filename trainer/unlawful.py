@@ -205,7 +205,9 @@ class UnlawfulActCheck:
         if self._marker_between(self._cancelling, tokens, phrase_start(tokens, start, window), last, start, "clause"):
             return True
         # Reporting counts on either side: before the act in its sentence ("report to the captain,
-        # we fired on civilians"), after it in its clause ("the slap and the theft, I report them").
+        # we fired on civilians"), after it in its clause ("the slap and the theft, I report them"),
+        # or in its sentence for an act whose reporting_cancels says so ("delete the video, and I
+        # tell the captain").
         after = "sentence" if reporting_cancels == "sentence" else "clause"
         return bool(reporting_cancels) and (
             self._marker_between(self._accountability, tokens, start - window, start - 1, start, "sentence")
