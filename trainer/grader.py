@@ -425,6 +425,9 @@ class _TextModel:
             self.meaning = LogisticRegression(C=2.0, max_iter=2000).fit(vectors, list(classes))
         return self
 
+    def __getstate__(self) -> dict:  # what _tfidf keeps at hand is rebuilt after loading
+        return {k: v for k, v in self.__dict__.items() if k not in ("_idf", "_analyzer")}
+
     def probabilities(self, text: str, vector) -> List[float]:
         if self.spelling is None or self.meaning is None:
             return [0.0] * (2 * len(CLASSES))
@@ -436,15 +439,17 @@ class _TextModel:
     def _tfidf(self, text: str) -> Tuple[numpy.ndarray, numpy.ndarray]:
         """The vectorizer's row for one text, as (columns, values): what its transform gives
         (sublinear counts times idf, unit length) without building a sparse matrix."""
+        if not hasattr(self, "_idf"):  # sklearn rebuilds both on every access
+            self._idf, self._analyzer = self.vectorizer.idf_, self.vectorizer.build_analyzer()
         vocabulary = self.vectorizer.vocabulary_
         counts: Dict[int, int] = {}
-        for gram in self.vectorizer.build_analyzer()(text):
+        for gram in self._analyzer(text):
             column = vocabulary.get(gram)
             if column is not None:
                 counts[column] = counts.get(column, 0) + 1
         columns = numpy.fromiter(counts, dtype=numpy.int64, count=len(counts))
         values = (numpy.log(numpy.fromiter(counts.values(), dtype=numpy.float64, count=len(counts))) + 1.0) * (
-            self.vectorizer.idf_[columns]
+            self._idf[columns]
         )
         length = numpy.sqrt(values @ values)
         return columns, values / length if length > 0 else values

@@ -87,6 +87,12 @@ class Tokens(List[Token]):
     def keys(self) -> Keys:
         return frozenset(self.where)
 
+    @cached_property
+    def windows(self) -> Dict[Tuple[Keys, ...], List[Tuple[int, List[int]]]]:
+        """Where each cue already placed in this text stands (_windows): the rubric, every act
+        and every cancelling marker place the same cues again and again in one answer."""
+        return {}
+
     def has(self, cue: Sequence[Keys]) -> bool:
         """Whether every word of `cue` is somewhere in the text."""
         present = self.keys
@@ -358,9 +364,18 @@ def phrase_start(tokens: Sequence[Token], start: int, window: int) -> int:
     return max(0, start - window)
 
 
-def _windows(cue: Sequence[Keys], tokens: Sequence[Token]) -> Iterator[Tuple[int, List[int]]]:
+def _windows(cue: Sequence[Keys], tokens: Sequence[Token]) -> List[Tuple[int, List[int]]]:
     """Each token a word of `cue` starts a window of the same clause; where every word of the
     cue stands in it: that start and the words' positions in `tokens`, in the cue's order."""
+    if not isinstance(tokens, Tokens):
+        return list(_place(cue, tokens))
+    key = tuple(cue)
+    if key not in tokens.windows:
+        tokens.windows[key] = list(_place(cue, tokens))
+    return tokens.windows[key]
+
+
+def _place(cue: Sequence[Keys], tokens: Sequence[Token]) -> Iterator[Tuple[int, List[int]]]:
     if not cue:
         return
     if isinstance(tokens, Tokens):
