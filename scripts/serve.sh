@@ -18,6 +18,9 @@ actions)
         exit 2
     } ;;
     esac
+    # One BLAS thread: a request grades one short answer, and idle BLAS threads spinning between
+    # requests cost more CPU than they save (13 ms a turn on 2 cores, benchmarks/README.md).
+    export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
     exec "$python" -m compat rasa_sdk --actions actions --port "${ACTION_PORT:-5055}"
     ;;
 rasa)
