@@ -12,6 +12,15 @@ words, in English or French), the baseline's send simple messages. Reports per-t
 p50/p95/p99, turns per second, errors, our p95 over the baseline's and the peak memory of each
 server process, as a table and in benchmarks/results/load.json. Every answer our trainees saw
 acknowledged is then looked up in the progress database.
+
+    .venv/bin/python benchmarks/load.py --against DIR [--rounds 4] [--trainees 40] [--seconds 30]
+
+compares instead this code with another checkout of the project (DIR, e.g. made by `git worktree
+add`) in the same run: both assistants are served side by side and driven in turn with think time
+off, in rounds ordered ABBA, BAAB... so that the shared machine's drift falls on both alike. Each
+side's trainees follow that side's own content (its scenarios, options and model answers, read
+by its own code). Reports turns per second per phase and per side, and this code's over the
+other's, pooled and per round.
 """
 
 import argparse
@@ -19,6 +28,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +38,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 import aiohttp
 import numpy
@@ -47,7 +57,6 @@ from harness.processes import (  # noqa: E402
     start_rasa_server,
     trained_model,
 )
-from trainer.content_loader import load_content  # noqa: E402
 from trainer.db import Database  # noqa: E402
 from trainer.identities import Trainees  # noqa: E402
 from trainer.progress import ProgressStore  # noqa: E402
@@ -127,48 +136,49 @@ class Trainee:
         return texts
 
 
-async def play_scenarios(trainee: Trainee, number: int, content) -> None:
+async def play_scenarios(trainee: Trainee, number: int, script: dict) -> None:
     """Onboarding, then scenarios to their endings until time is up. A reply without the
     expected prompt or feedback is an error and ends this trainee's run."""
     language = "en" if number % 2 == 0 else "fr"
     for message in (f'/set_language{{"language": "{language}"}}', f"Trainee {number}", "/deny"):
         if await trainee.say(message) is None:
             return
-    scenarios = list(content.scenarios.values())
+    scenarios = script["scenarios"]
     turn = number
     while trainee.time_left():
         scenario = scenarios[turn % len(scenarios)]
-        shown = await trainee.say(f'/start_training{{"scenario": "{scenario.id}"}}')
-        node = scenario.start
-        while shown is not None and node in scenario.steps:
-            step = scenario.steps[node]
-            if step.prompt[language] not in shown:
+        shown = await trainee.say(f'/start_training{{"scenario": "{scenario["id"]}"}}')
+        node = scenario["start"]
+        while shown is not None and node in scenario["steps"]:
+            step = scenario["steps"][node]
+            if step["prompt"][language] not in shown:
                 trainee.phase.errors["prompt missing"] += 1
                 return
             turn += 1
             if turn % 2:  # typed in the trainee's own words, graded by the grader
-                option = max(step.options, key=lambda o: o.grade)
-                message = step.rubric.model_answer[language]
+                option = max(step["options"], key=lambda o: o["grade"])
+                message = step["model_answer"][language]
             else:
-                option = step.options[turn % len(step.options)]
-                message = f'/choose_option{{"option_id": "{option.id}"}}'
+                option = step["options"][turn % len(step["options"])]
+                message = f'/choose_option{{"option_id": "{option["id"]}"}}'
             shown = await trainee.say(message)
             if shown is None:
                 return
-            # A typed answer's feedback says what was typed, with the verdict of its grade; a
-            # button's is the option's own explanation.
-            expected = content.verdicts[3][language] if turn % 2 else option.feedback[language]
+            # A typed answer's feedback says what was typed, with the verdict of its grade (in
+            # code before the grader: the option's own explanation, as a button's is).
+            typed = script["typed_verdict"]
+            expected = typed[language] if turn % 2 and typed else option["feedback"][language]
             if expected not in shown:
                 trainee.phase.errors["feedback missing"] += 1
                 return
-            trainee.phase.acknowledged.append((trainee.sender, scenario.id, node, option.id))
-            node = option.next
+            trainee.phase.acknowledged.append((trainee.sender, scenario["id"], node, option["id"]))
+            node = option["next"]
         if shown is None:
             return
         trainee.phase.scenarios_finished += 1
 
 
-async def chat_simply(trainee: Trainee, number: int, _content) -> None:
+async def chat_simply(trainee: Trainee, number: int, _script) -> None:
     turn = number
     while trainee.time_left():
         if await trainee.say(BASELINE_MESSAGES[turn % len(BASELINE_MESSAGES)]) is None:
@@ -177,7 +187,7 @@ async def chat_simply(trainee: Trainee, number: int, _content) -> None:
 
 
 async def drive(
-    url: str, phase: Phase, trainees: int, seconds: float, think: Optional[tuple], behaviour: Callable, content=None
+    url: str, phase: Phase, trainees: int, seconds: float, think: Optional[tuple], behaviour: Callable, script=None
 ) -> Phase:
     """`trainees` at once for `seconds`; each finishes the turn under way when time is up."""
     run = uuid.uuid4().hex[:8]
@@ -188,14 +198,55 @@ async def drive(
         deadline = started + seconds
         await asyncio.gather(
             *(
-                behaviour(
-                    Trainee(session, url, f"load-{run}-{n}", phase, think, deadline, random.Random(n)), n, content
-                )
+                behaviour(Trainee(session, url, f"load-{run}-{n}", phase, think, deadline, random.Random(n)), n, script)
                 for n in range(trainees)
             )
         )
         phase.seconds = time.monotonic() - started
     return phase
+
+
+# What the trainees need of a checkout's content, read by that checkout's own code (whose
+# loader and content format may differ from this one's): printed as JSON.
+SCRIPT_OF_TREE = """
+import json
+try:
+    from trainer.content_loader import load_content
+except ImportError:  # code from before the loader had its own module
+    from trainer.content import load_content
+content = load_content()
+verdicts = getattr(content, "verdicts", None)
+print(json.dumps({
+    "typed_verdict": verdicts[max(verdicts)] if verdicts else None,
+    "scenarios": [{
+        "id": scenario.id,
+        "start": scenario.start,
+        "steps": {step.id: {
+            "prompt": step.prompt,
+            "model_answer": step.rubric.model_answer,
+            "options": [{"id": o.id, "grade": o.grade, "next": o.next, "feedback": o.feedback} for o in step.options],
+        } for step in scenario.steps.values()},
+    } for scenario in content.scenarios.values()],
+}))
+"""
+
+
+def trainee_script(tree: Path) -> dict:
+    """The scenarios, options and model answers the trainees play on the code in `tree`."""
+    env = dict(os.environ, PYTHONPATH=str(tree), RASA_TELEMETRY_ENABLED="false")
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT_OF_TREE], cwd=tree, env=env, stdout=subprocess.PIPE, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def cpu_seconds(server: ServerProcess) -> float:
+    """CPU time (user and system) a server's processes have used so far."""
+    total = 0
+    for pid in server.pids():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def peak_memory_mib(server: ServerProcess) -> float:
@@ -282,15 +333,21 @@ def main() -> None:
         help="think time between turns when it is on, in seconds: LOW-HIGH",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
+    parser.add_argument("--against", type=Path, help="another checkout of the project to compare with, in turn")
+    parser.add_argument("--rounds", type=int, default=4, help="with --against: phases per side")
     args = parser.parse_args()
-    report = measure(args.trainees, args.seconds, args.think)
-    print(render(report))
+    if args.against:
+        report = measure_against(args.against.resolve(), args.trainees, args.seconds, args.rounds)
+        print(render_against(report))
+    else:
+        report = measure(args.trainees, args.seconds, args.think)
+        print(render(report))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
 
 
 def measure(trainees: int, seconds: float, think: tuple) -> dict:
-    content = load_content()
+    script = trainee_script(ROOT)
     with tempfile.TemporaryDirectory(prefix="ihl-load-") as workdir, ExitStack() as servers:
         work = Path(workdir)
         logs = work / "logs"
@@ -307,7 +364,7 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
         servers.callback(baseline_server.stop)
 
         # Warm both up (first parses build graphs and caches), unmeasured.
-        asyncio.run(drive(ours, Phase("warm-up"), 2, 1, None, play_scenarios, content))
+        asyncio.run(drive(ours, Phase("warm-up"), 2, 1, None, play_scenarios, script))
         asyncio.run(drive(baseline, Phase("warm-up"), 2, 1, None, chat_simply))
 
         phases = []
@@ -315,7 +372,7 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
             label = "think time off" if pause is None else f"think time {pause[0]:g}-{pause[1]:g} s"
             for name, url, behaviour in (("ours", ours, play_scenarios), ("bare rasa", baseline, chat_simply)):
                 print(f"load: {name}, {trainees} trainees, {label}, {seconds:g} s", file=sys.stderr)
-                phase = asyncio.run(drive(url, Phase(name), trainees, seconds, pause, behaviour, content))
+                phase = asyncio.run(drive(url, Phase(name), trainees, seconds, pause, behaviour, script))
                 row = {"assistant": name, "think": label, **phase.summary()}
                 if name == "ours":
                     row["acknowledged_answers"] = len(phase.acknowledged)
@@ -338,6 +395,136 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
         "peak_memory_mib": memory,
         "bare_rasa_training_seconds": round(baseline_training, 1),
     }
+
+
+def serve_tree(tree: Path, work: Path, logs: Path, servers: ExitStack) -> Tuple[str, List[ServerProcess]]:
+    """The assistant of the checkout `tree` served by its own scripts (its model trained by its
+    own scripts/train.py), with SQLite databases in `work`. Returns its URL and processes."""
+    env = dict(os.environ, PYTHONPATH=str(tree), RASA_TELEMETRY_ENABLED="false")
+    trained = subprocess.run(
+        [sys.executable, "scripts/train.py"], cwd=tree, env=env, stdout=subprocess.PIPE, text=True, check=True
+    )
+    model = tree / trained.stdout.strip().splitlines()[-1]
+    action_port, rasa_port = free_port(), free_port()
+    actions = ServerProcess(
+        ["scripts/serve.sh", "actions"],
+        ready_url=f"http://127.0.0.1:{action_port}/health",
+        log=logs / "against-actions.log",
+        cwd=tree,
+        env={
+            "DATABASE_URL": f"sqlite:///{work / 'progress.db'}",
+            "ACTION_PORT": str(action_port),
+            "ACTION_HOST": "127.0.0.1",
+            "ACTION_SERVER_SECRET": "",
+        },
+    ).wait_ready(timeout=120)
+    servers.callback(actions.stop)
+    rasa = ServerProcess(
+        ["scripts/serve.sh", "rasa"],
+        ready_url=f"http://127.0.0.1:{rasa_port}/",
+        log=logs / "against-rasa.log",
+        cwd=tree,
+        env={
+            "MODEL": str(model),
+            "RASA_PORT": str(rasa_port),
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "TRACKER_STORE_URL": f"sqlite:///{work / 'tracker.db'}",
+            "LOCK_STORE_URL": "",
+            "ACTION_SERVER_SECRET": "",
+            "RASA_ENABLE_API": "false",
+            "REST_CHANNEL_TOKEN": REST_HEADERS["Authorization"].split()[-1],
+            **LIMITS_FOR_ROBOTS,
+        },
+        ready_log_line=RASA_READY_LINE,
+    ).wait_ready(timeout=240)
+    servers.callback(rasa.stop)
+    return f"http://127.0.0.1:{rasa_port}", [rasa, actions]
+
+
+def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> dict:
+    """This code and the checkout `tree`, driven in turn with think time off (module doc)."""
+    scripts = {"this": trainee_script(ROOT), "other": trainee_script(tree)}
+    with tempfile.TemporaryDirectory(prefix="ihl-load-") as workdir, ExitStack() as servers:
+        work = Path(workdir)
+        logs = work / "logs"
+        (work / "other").mkdir(parents=True)
+        logs.mkdir()
+        print(f"load: serving this code and {tree}", file=sys.stderr)
+        action_server, action_url = start_action_server(logs, f"sqlite:///{work / 'progress.db'}")
+        servers.callback(action_server.stop)
+        rasa_server, this_url = start_rasa_server(trained_model(), action_url, logs, work / "tracker.db")
+        servers.callback(rasa_server.stop)
+        other_url, other_servers = serve_tree(tree, work / "other", logs, servers)
+        urls = {"this": this_url, "other": other_url}
+        processes = {"this": [rasa_server, action_server], "other": other_servers}
+        for side in urls:  # first parses build graphs and caches, unmeasured
+            asyncio.run(drive(urls[side], Phase("warm-up"), 2, 1, None, play_scenarios, scripts[side]))
+        phases = []
+        for number in range(rounds):
+            for side in ("this", "other") if number % 2 == 0 else ("other", "this"):  # ABBA ABBA...
+                print(f"load: round {number + 1}, {side}, {trainees} trainees, {seconds:g} s", file=sys.stderr)
+                before = [cpu_seconds(server) for server in processes[side]]
+                phase = asyncio.run(
+                    drive(urls[side], Phase(side), trainees, seconds, None, play_scenarios, scripts[side])
+                )
+                used = [cpu_seconds(server) - b for server, b in zip(processes[side], before)]
+                row = {"side": side, "round": number + 1, **phase.summary()}
+                # CPU per turn hardly depends on how busy the shared machine is, unlike turns/s.
+                row["cpu_ms_per_turn"] = {
+                    name: round(1000 * u / max(row["turns"], 1), 1) for name, u in zip(("rasa", "actions"), used)
+                }
+                phases.append(row)
+        memory = {
+            side: {name: peak_memory_mib(server) for name, server in zip(("rasa", "actions"), processes[side])}
+            for side in urls
+        }
+    rates = {side: [p["turns_per_second"] for p in phases if p["side"] == side] for side in urls}
+    mean = {side: statistics.mean(rates[side]) for side in urls}
+    return {
+        "against": str(tree),
+        "trainees": trainees,
+        "seconds_per_phase": seconds,
+        "cores": os.cpu_count(),
+        "phases": phases,
+        "turns_per_second": {side: round(mean[side], 2) for side in urls},
+        "this_over_other": round(mean["this"] / mean["other"], 3) if mean["other"] else None,
+        "this_over_other_by_round": [round(a / b, 3) if b else None for a, b in zip(rates["this"], rates["other"])],
+        "cpu_ms_per_turn": {
+            side: {
+                name: round(statistics.median(p["cpu_ms_per_turn"][name] for p in phases if p["side"] == side), 1)
+                for name in ("rasa", "actions")
+            }
+            for side in urls
+        },
+        "peak_memory_mib": memory,
+    }
+
+
+def render_against(report: dict) -> str:
+    lines = [
+        f"Load against {report['against']}: {report['trainees']} trainees, think time off, "
+        f"{report['seconds_per_phase']:g} s per phase, {report['cores']} cores",
+        f"{'round':>5}  {'side':6}{'turns':>7}{'turns/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'errors':>8}"
+        f"{'CPU ms/turn: rasa':>19}{'actions':>9}",
+    ]
+    for row in report["phases"]:
+        cpu = row["cpu_ms_per_turn"]
+        lines.append(
+            f"{row['round']:>5}  {row['side']:6}{row['turns']:>7}{row['turns_per_second']:>9}"
+            f"{row['p50_ms']:>8}{row['p95_ms']:>8}{row['errors']:>8}{cpu['rasa']:>19}{cpu['actions']:>9}"
+        )
+        if row["error_kinds"]:
+            lines.append(f"       errors: {row['error_kinds']}")
+    rates = report["turns_per_second"]
+    lines.append(f"mean turns/s: this {rates['this']}, other {rates['other']}")
+    lines.append(f"this over other: {report['this_over_other']} (by round: {report['this_over_other_by_round']})")
+    for side, cpu in report["cpu_ms_per_turn"].items():
+        memory = report["peak_memory_mib"][side]
+        lines.append(
+            f"{side}: median CPU ms per turn, Rasa server {cpu['rasa']}, action server {cpu['actions']}; "
+            f"peak memory {memory['rasa']} / {memory['actions']} MiB"
+        )
+    return "\n".join(lines)
 
 
 def render(report: dict) -> str:
