@@ -75,6 +75,15 @@ def test_serve_keeps_the_action_server_on_loopback_unless_it_has_a_secret():
     assert serve("actions").returncode == 1  # loopback by default
 
 
+def test_the_action_server_has_one_blas_thread_unless_the_deployer_sets_more(tmp_path):
+    # Idle BLAS threads spinning between requests took CPU from the Rasa server (benchmarks/README.md).
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\necho "$OMP_NUM_THREADS $OPENBLAS_NUM_THREADS"\n')
+    python.chmod(0o755)
+    assert serve("actions", PYTHON=str(python)).stdout.split() == ["1", "1"]
+    assert serve("actions", PYTHON=str(python), OPENBLAS_NUM_THREADS="4").stdout.split() == ["1", "4"]
+
+
 def test_dockerfile_builds_one_image_running_serve_sh():
     parser = DockerfileParser(path=str(ROOT / "Dockerfile"))
     instructions = [(i["instruction"], i["value"]) for i in parser.structure]
