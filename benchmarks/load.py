@@ -17,10 +17,11 @@ acknowledged is then looked up in the progress database.
 
 compares instead this code with another checkout of the project (DIR, e.g. made by `git worktree
 add`) in the same run: both assistants are served side by side and driven in turn with think time
-off, in rounds ordered ABBA, BAAB... so that the shared machine's drift falls on both alike. Each
+off, in rounds ordered ABBA ABBA... so that the shared machine's drift falls on both alike. Each
 side's trainees follow that side's own content (its scenarios, options and model answers, read
-by its own code). Reports turns per second per phase and per side, and this code's over the
-other's, pooled and per round.
+by its own code). Reports turns per second and the servers' CPU per turn, per phase and per
+side, and this code's turns per second over the other's, pooled and per round; this code's
+acknowledged answers are looked up in its progress database.
 """
 
 import argparse
@@ -450,7 +451,8 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
         (work / "other").mkdir(parents=True)
         logs.mkdir()
         print(f"load: serving this code and {tree}", file=sys.stderr)
-        action_server, action_url = start_action_server(logs, f"sqlite:///{work / 'progress.db'}")
+        progress_url = f"sqlite:///{work / 'progress.db'}"
+        action_server, action_url = start_action_server(logs, progress_url)
         servers.callback(action_server.stop)
         rasa_server, this_url = start_rasa_server(trained_model(), action_url, logs, work / "tracker.db")
         servers.callback(rasa_server.stop)
@@ -459,7 +461,7 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
         processes = {"this": [rasa_server, action_server], "other": other_servers}
         for side in urls:  # first parses build graphs and caches, unmeasured
             asyncio.run(drive(urls[side], Phase("warm-up"), 2, 1, None, play_scenarios, scripts[side]))
-        phases = []
+        phases, acknowledged = [], []
         for number in range(rounds):
             for side in ("this", "other") if number % 2 == 0 else ("other", "this"):  # ABBA ABBA...
                 print(f"load: round {number + 1}, {side}, {trainees} trainees, {seconds:g} s", file=sys.stderr)
@@ -474,6 +476,9 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
                     name: round(1000 * u / max(row["turns"], 1), 1) for name, u in zip(("rasa", "actions"), used)
                 }
                 phases.append(row)
+                if side == "this":
+                    acknowledged += phase.acknowledged
+        not_recorded = unrecorded_answers(progress_url, acknowledged)
         memory = {
             side: {name: peak_memory_mib(server) for name, server in zip(("rasa", "actions"), processes[side])}
             for side in urls
@@ -497,6 +502,8 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
             for side in urls
         },
         "peak_memory_mib": memory,
+        "acknowledged_answers": len(acknowledged),
+        "answers_not_recorded": not_recorded,
     }
 
 
@@ -524,6 +531,10 @@ def render_against(report: dict) -> str:
             f"{side}: median CPU ms per turn, Rasa server {cpu['rasa']}, action server {cpu['actions']}; "
             f"peak memory {memory['rasa']} / {memory['actions']} MiB"
         )
+    lines.append(
+        f"this code's answers acknowledged: {report['acknowledged_answers']}, "
+        f"not in the progress database: {report['answers_not_recorded']}"
+    )
     return "\n".join(lines)
 
 

@@ -439,8 +439,9 @@ class _TextModel:
     def _tfidf(self, text: str) -> Tuple[numpy.ndarray, numpy.ndarray]:
         """The vectorizer's row for one text, as (columns, values): what its transform gives
         (sublinear counts times idf, unit length) without building a sparse matrix."""
-        if not hasattr(self, "_idf"):  # sklearn rebuilds both on every access
-            self._idf, self._analyzer = self.vectorizer.idf_, self.vectorizer.build_analyzer()
+        if not hasattr(self, "_analyzer"):  # sklearn rebuilds both on every access
+            self._idf = self.vectorizer.idf_
+            self._analyzer = self.vectorizer.build_analyzer()  # last: a thread that sees it sees both
         vocabulary = self.vectorizer.vocabulary_
         counts: Dict[int, int] = {}
         for gram in self._analyzer(text):
