@@ -399,47 +399,13 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
 
 
 def serve_tree(tree: Path, work: Path, logs: Path, servers: ExitStack) -> Tuple[str, List[ServerProcess]]:
-    """The assistant of the checkout `tree` served by its own scripts (its model trained by its
-    own scripts/train.py), with SQLite databases in `work`. Returns its URL and processes."""
-    env = dict(os.environ, PYTHONPATH=str(tree), RASA_TELEMETRY_ENABLED="false")
-    trained = subprocess.run(
-        [sys.executable, "scripts/train.py"], cwd=tree, env=env, stdout=subprocess.PIPE, text=True, check=True
-    )
-    model = tree / trained.stdout.strip().splitlines()[-1]
-    action_port, rasa_port = free_port(), free_port()
-    actions = ServerProcess(
-        ["scripts/serve.sh", "actions"],
-        ready_url=f"http://127.0.0.1:{action_port}/health",
-        log=logs / "against-actions.log",
-        cwd=tree,
-        env={
-            "DATABASE_URL": f"sqlite:///{work / 'progress.db'}",
-            "ACTION_PORT": str(action_port),
-            "ACTION_HOST": "127.0.0.1",
-            "ACTION_SERVER_SECRET": "",
-        },
-    ).wait_ready(timeout=120)
+    """The assistant of the checkout `tree`, served and trained by its own scripts, with SQLite
+    databases in `work`. Returns its URL and processes."""
+    actions, action_url = start_action_server(logs, f"sqlite:///{work / 'progress.db'}", root=tree)
     servers.callback(actions.stop)
-    rasa = ServerProcess(
-        ["scripts/serve.sh", "rasa"],
-        ready_url=f"http://127.0.0.1:{rasa_port}/",
-        log=logs / "against-rasa.log",
-        cwd=tree,
-        env={
-            "MODEL": str(model),
-            "RASA_PORT": str(rasa_port),
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
-            "TRACKER_STORE_URL": f"sqlite:///{work / 'tracker.db'}",
-            "LOCK_STORE_URL": "",
-            "ACTION_SERVER_SECRET": "",
-            "RASA_ENABLE_API": "false",
-            "REST_CHANNEL_TOKEN": REST_HEADERS["Authorization"].split()[-1],
-            **LIMITS_FOR_ROBOTS,
-        },
-        ready_log_line=RASA_READY_LINE,
-    ).wait_ready(timeout=240)
+    rasa, url = start_rasa_server(trained_model(tree), action_url, logs, work / "tracker.db", root=tree)
     servers.callback(rasa.stop)
-    return f"http://127.0.0.1:{rasa_port}", [rasa, actions]
+    return url, [rasa, actions]
 
 
 def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> dict:

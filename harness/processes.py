@@ -125,32 +125,42 @@ class ServerProcess:
         return self.log.read_text(errors="replace")[-20000:]
 
 
-def trained_model() -> Path:
-    """The model scripts/train.py trains, or reuses when its inputs are unchanged."""
+def trained_model(root: Path = ROOT) -> Path:
+    """The model scripts/train.py trains, or reuses when its inputs are unchanged (of this
+    project, or of the checkout at `root`)."""
     result = subprocess.run(
-        [sys.executable, "scripts/train.py"], cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True
+        [sys.executable, "scripts/train.py"], cwd=root, stdout=subprocess.PIPE, text=True, check=True
     )
-    return Path(result.stdout.strip().splitlines()[-1])
+    return root / result.stdout.strip().splitlines()[-1]
 
 
 @functools.cache
-def fitted_grader(content_dir: Optional[str]) -> None:
+def fitted_grader(content_dir: Optional[str], root: Path = ROOT) -> None:
     """Fits the grader for this content (None: the project's) into var/cache once per test run
     (minutes on a fresh clone), so that each action server started after it loads it in seconds,
-    as after scripts/run.sh."""
+    as after scripts/run.sh. `root`: another checkout of the project (a benchmark's baseline),
+    where code from before the grader has nothing to fit."""
+    if not (root / "trainer" / "grader.py").is_file():
+        return
     content = ["--content", content_dir] if content_dir else []
-    subprocess.run([sys.executable, "-m", "trainer", "fit", *content], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run([sys.executable, "-m", "trainer", "fit", *content], cwd=root, stdout=subprocess.DEVNULL, check=True)
 
 
 def start_action_server(
-    log_dir: Path, database_url: str, port: Optional[int] = None, env: Optional[Dict[str, str]] = None
+    log_dir: Path,
+    database_url: str,
+    port: Optional[int] = None,
+    env: Optional[Dict[str, str]] = None,
+    root: Path = ROOT,
 ):
-    fitted_grader((env or {}).get("CONTENT_DIR"))
+    """The action server of this project, or of the checkout at `root`."""
+    fitted_grader((env or {}).get("CONTENT_DIR"), root)
     port = port or free_port()
     server = ServerProcess(
         ["scripts/serve.sh", "actions"],
         ready_url=f"http://127.0.0.1:{port}/health",
         log=log_dir / f"actions-{port}-{time.monotonic_ns()}.log",
+        cwd=root,
         env={
             "DATABASE_URL": database_url,
             "ACTION_PORT": str(port),
@@ -168,14 +178,23 @@ def credentials_variables() -> Dict[str, str]:
     return {name: "" for name in re.findall(r"\$\{(\w+)\}", (ROOT / "credentials.yml").read_text())}
 
 
-def start_rasa_server(model: Path, action_url: str, log_dir: Path, tracker_store, env: Optional[Dict[str, str]] = None):
-    """A Rasa server process; `tracker_store` is a SQLite file or a SQLAlchemy URL."""
+def start_rasa_server(
+    model: Path,
+    action_url: str,
+    log_dir: Path,
+    tracker_store,
+    env: Optional[Dict[str, str]] = None,
+    root: Path = ROOT,
+):
+    """A Rasa server process (of this project, or of the checkout at `root`); `tracker_store` is
+    a SQLite file or a SQLAlchemy URL."""
     port = free_port()
     tracker_url = tracker_store if isinstance(tracker_store, str) else f"sqlite:///{tracker_store}"
     server = ServerProcess(
         ["scripts/serve.sh", "rasa"],
         ready_url=f"http://127.0.0.1:{port}/",
         log=log_dir / f"rasa-{port}.log",
+        cwd=root,
         env={
             **credentials_variables(),
             "MODEL": str(model),
