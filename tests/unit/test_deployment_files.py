@@ -82,6 +82,7 @@ def test_the_action_server_has_one_blas_thread_unless_the_deployer_sets_more(tmp
     python.chmod(0o755)
     assert serve("actions", PYTHON=str(python)).stdout.split() == ["1", "1"]
     assert serve("actions", PYTHON=str(python), OPENBLAS_NUM_THREADS="4").stdout.split() == ["1", "4"]
+    assert serve("actions", PYTHON=str(python), OMP_NUM_THREADS="4").stdout.split() == ["4", "4"]
 
 
 def test_dockerfile_builds_one_image_running_serve_sh():
