@@ -416,6 +416,7 @@ class _TextModel:
     (the sentence embedding: "on les descend" and "we waste them" land together)."""
 
     def fit(self, texts: Sequence[str], classes: Sequence[int], vectors: numpy.ndarray) -> "_TextModel":
+        self.__dict__.pop("_analyzer", None)  # what _tfidf kept belongs to the old vectorizer
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)
         self.spelling: Optional[LogisticRegression] = None
         self.meaning: Optional[LogisticRegression] = None

@@ -232,7 +232,7 @@ class TextMatcher:
 
     def positions(self, cue: Sequence[Keys], tokens: Sequence[Token]) -> List[List[int]]:
         """For each place the words of `cue` stand close together in one clause, the positions
-        of those words in `tokens`, in the cue's order."""
+        of those words in `tokens`, in the cue's order (kept for the text: read, never change)."""
         return [positions for _, positions in _windows(cue, tokens)]
 
     def is_stopword(self, token: Token) -> bool:
