@@ -20,7 +20,7 @@ add`) in the same run: both assistants are served side by side and driven in tur
 off, in rounds ordered ABBA ABBA... so that the shared machine's drift falls on both alike. Each
 side's trainees follow that side's own content (its scenarios, options and model answers, read
 by its own code). Reports turns per second and the servers' CPU per turn, per phase and per
-side, and this code's turns per second over the other's, pooled and per round; this code's
+side, and this code's turns per second over the other's, on average and per round; this code's
 acknowledged answers are looked up in its progress database.
 """
 
@@ -213,7 +213,9 @@ SCRIPT_OF_TREE = """
 import json
 try:
     from trainer.content_loader import load_content
-except ImportError:  # code from before the loader had its own module
+except ModuleNotFoundError as missing:  # code from before the loader had its own module
+    if missing.name != "trainer.content_loader":
+        raise
     from trainer.content import load_content
 content = load_content()
 verdicts = getattr(content, "verdicts", None)
@@ -238,15 +240,19 @@ def trainee_script(tree: Path) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT_OF_TREE], cwd=tree, env=env, stdout=subprocess.PIPE, text=True, check=True
     )
-    return json.loads(out.stdout)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # anything the code prints before it aside
 
 
 def cpu_seconds(server: ServerProcess) -> float:
     """CPU time (user and system) a server's processes have used so far."""
     total = 0
     for pid in server.pids():
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a child that has just ended
+            continue
+        # utime, stime and the same for ended children (fields 14-17 of proc(5))
+        total += sum(int(value) for value in fields[11:15])
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -254,7 +260,10 @@ def peak_memory_mib(server: ServerProcess) -> float:
     """Peak resident memory (VmHWM) of a server's processes, summed, in MiB."""
     total_kib = 0
     for pid in server.pids():
-        status = Path(f"/proc/{pid}/status").read_text()
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:  # a child that has just ended
+            continue
         total_kib += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
     return round(total_kib / 1024, 1)
 
@@ -333,10 +342,15 @@ def main() -> None:
         default=(1.0, 5.0),
         help="think time between turns when it is on, in seconds: LOW-HIGH",
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
+    parser.add_argument(
+        "--out", type=Path, help="JSON report (default benchmarks/results/load.json, or load-against.json)"
+    )
     parser.add_argument("--against", type=Path, help="another checkout of the project to compare with, in turn")
-    parser.add_argument("--rounds", type=int, default=4, help="with --against: phases per side")
+    parser.add_argument("--rounds", type=int, default=4, help="with --against: phases per side, an even number (ABBA)")
     args = parser.parse_args()
+    if args.against and (args.rounds < 2 or args.rounds % 2):
+        parser.error("--rounds must be an even number, at least 2: each pair of rounds is ABBA")
+    args.out = args.out or ROOT / "benchmarks" / "results" / ("load-against.json" if args.against else "load.json")
     if args.against:
         report = measure_against(args.against.resolve(), args.trainees, args.seconds, args.rounds)
         print(render_against(report))
@@ -410,23 +424,24 @@ def serve_tree(tree: Path, work: Path, logs: Path, servers: ExitStack) -> Tuple[
 
 def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> dict:
     """This code and the checkout `tree`, driven in turn with think time off (module doc)."""
-    scripts = {"this": trainee_script(ROOT), "other": trainee_script(tree)}
+    trees = {"this": ROOT, "other": tree}
+    scripts = {side: trainee_script(trees[side]) for side in trees}
     with tempfile.TemporaryDirectory(prefix="ihl-load-") as workdir, ExitStack() as servers:
         work = Path(workdir)
         logs = work / "logs"
-        (work / "other").mkdir(parents=True)
         logs.mkdir()
         print(f"load: serving this code and {tree}", file=sys.stderr)
-        progress_url = f"sqlite:///{work / 'progress.db'}"
-        action_server, action_url = start_action_server(logs, progress_url)
-        servers.callback(action_server.stop)
-        rasa_server, this_url = start_rasa_server(trained_model(), action_url, logs, work / "tracker.db")
-        servers.callback(rasa_server.stop)
-        other_url, other_servers = serve_tree(tree, work / "other", logs, servers)
-        urls = {"this": this_url, "other": other_url}
-        processes = {"this": [rasa_server, action_server], "other": other_servers}
-        for side in urls:  # first parses build graphs and caches, unmeasured
-            asyncio.run(drive(urls[side], Phase("warm-up"), 2, 1, None, play_scenarios, scripts[side]))
+        urls, processes = {}, {}
+        for side in trees:
+            (work / side).mkdir()
+            urls[side], processes[side] = serve_tree(trees[side], work / side, logs, servers)
+        for side in urls:  # every scenario once, unmeasured: first parses build graphs and caches
+            warm_up = Phase("warm-up")
+            asyncio.run(
+                drive(urls[side], warm_up, len(scripts[side]["scenarios"]), 10, None, play_scenarios, scripts[side])
+            )
+            if warm_up.errors:
+                raise SystemExit(f"load: {side} ({trees[side]}) fails its trainees: {dict(warm_up.errors)}")
         phases, acknowledged = [], []
         for number in range(rounds):
             for side in ("this", "other") if number % 2 == 0 else ("other", "this"):  # ABBA ABBA...
@@ -444,7 +459,7 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
                 phases.append(row)
                 if side == "this":
                     acknowledged += phase.acknowledged
-        not_recorded = unrecorded_answers(progress_url, acknowledged)
+        not_recorded = unrecorded_answers(f"sqlite:///{work / 'this' / 'progress.db'}", acknowledged)
         memory = {
             side: {name: peak_memory_mib(server) for name, server in zip(("rasa", "actions"), processes[side])}
             for side in urls
@@ -468,6 +483,7 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
             for side in urls
         },
         "peak_memory_mib": memory,
+        "errors": {side: sum(p["errors"] for p in phases if p["side"] == side) for side in urls},
         "acknowledged_answers": len(acknowledged),
         "answers_not_recorded": not_recorded,
     }
@@ -490,6 +506,8 @@ def render_against(report: dict) -> str:
             lines.append(f"       errors: {row['error_kinds']}")
     rates = report["turns_per_second"]
     lines.append(f"mean turns/s: this {rates['this']}, other {rates['other']}")
+    if any(report["errors"].values()):  # a trainee stops at an error: fewer turns, not a slower server
+        lines.append(f"ERRORS {report['errors']}: the ratio below does not compare the two")
     lines.append(f"this over other: {report['this_over_other']} (by round: {report['this_over_other_by_round']})")
     for side, cpu in report["cpu_ms_per_turn"].items():
         memory = report["peak_memory_mib"][side]

@@ -172,10 +172,10 @@ def start_action_server(
     return server, f"http://127.0.0.1:{port}/webhook"
 
 
-def credentials_variables() -> Dict[str, str]:
+def credentials_variables(root: Path = ROOT) -> Dict[str, str]:
     """Every ${VARIABLE} credentials.yml reads, empty: a test server never reaches a real
     Telegram or Twilio, whatever the developer's environment holds."""
-    return {name: "" for name in re.findall(r"\$\{(\w+)\}", (ROOT / "credentials.yml").read_text())}
+    return {name: "" for name in re.findall(r"\$\{(\w+)\}", (root / "credentials.yml").read_text())}
 
 
 def start_rasa_server(
@@ -196,7 +196,7 @@ def start_rasa_server(
         log=log_dir / f"rasa-{port}.log",
         cwd=root,
         env={
-            **credentials_variables(),
+            **credentials_variables(root),
             "MODEL": str(model),
             "RASA_PORT": str(port),
             "ACTION_SERVER_URL": action_url,
