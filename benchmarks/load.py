@@ -39,7 +39,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 import numpy
@@ -369,12 +369,8 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
         logs.mkdir()
         (work / "baseline").mkdir()
         print("load: preparing the shipped model and the rasa init baseline", file=sys.stderr)
-        model = trained_model()
+        ours, ours_servers = serve_tree(ROOT, work, logs, servers)
         progress_url = f"sqlite:///{work / 'progress.db'}"
-        action_server, action_url = start_action_server(logs, progress_url)
-        servers.callback(action_server.stop)
-        rasa_server, ours = start_rasa_server(model, action_url, logs, work / "tracker.db")
-        servers.callback(rasa_server.stop)
         baseline_server, baseline, baseline_training = bare_rasa(work / "baseline", logs)
         servers.callback(baseline_server.stop)
 
@@ -394,8 +390,8 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
                     row["answers_not_recorded"] = unrecorded_answers(progress_url, phase.acknowledged)
                 phases.append(row)
         memory = {
-            "ours: Rasa server": peak_memory_mib(rasa_server),
-            "ours: action server": peak_memory_mib(action_server),
+            "ours: Rasa server": peak_memory_mib(ours_servers["rasa"]),
+            "ours: action server": peak_memory_mib(ours_servers["actions"]),
             "bare rasa: Rasa server": peak_memory_mib(baseline_server),
         }
     ratios = {}
@@ -412,14 +408,14 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
     }
 
 
-def serve_tree(tree: Path, work: Path, logs: Path, servers: ExitStack) -> Tuple[str, List[ServerProcess]]:
+def serve_tree(tree: Path, work: Path, logs: Path, servers: ExitStack) -> Tuple[str, Dict[str, ServerProcess]]:
     """The assistant of the checkout `tree`, served and trained by its own scripts, with SQLite
-    databases in `work`. Returns its URL and processes."""
+    databases in `work`. Returns its URL and its "rasa" and "actions" server processes."""
     actions, action_url = start_action_server(logs, f"sqlite:///{work / 'progress.db'}", root=tree)
     servers.callback(actions.stop)
     rasa, url = start_rasa_server(trained_model(tree), action_url, logs, work / "tracker.db", root=tree)
     servers.callback(rasa.stop)
-    return url, [rasa, actions]
+    return url, {"rasa": rasa, "actions": actions}
 
 
 def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> dict:
@@ -446,24 +442,19 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
         for number in range(rounds):
             for side in ("this", "other") if number % 2 == 0 else ("other", "this"):  # ABBA ABBA...
                 print(f"load: round {number + 1}, {side}, {trainees} trainees, {seconds:g} s", file=sys.stderr)
-                before = [cpu_seconds(server) for server in processes[side]]
+                before = {name: cpu_seconds(server) for name, server in processes[side].items()}
                 phase = asyncio.run(
                     drive(urls[side], Phase(side), trainees, seconds, None, play_scenarios, scripts[side])
                 )
-                used = [cpu_seconds(server) - b for server, b in zip(processes[side], before)]
+                used = {name: cpu_seconds(server) - before[name] for name, server in processes[side].items()}
                 row = {"side": side, "round": number + 1, **phase.summary()}
                 # CPU per turn hardly depends on how busy the shared machine is, unlike turns/s.
-                row["cpu_ms_per_turn"] = {
-                    name: round(1000 * u / max(row["turns"], 1), 1) for name, u in zip(("rasa", "actions"), used)
-                }
+                row["cpu_ms_per_turn"] = {name: round(1000 * u / max(row["turns"], 1), 1) for name, u in used.items()}
                 phases.append(row)
                 if side == "this":
                     acknowledged += phase.acknowledged
         not_recorded = unrecorded_answers(f"sqlite:///{work / 'this' / 'progress.db'}", acknowledged)
-        memory = {
-            side: {name: peak_memory_mib(server) for name, server in zip(("rasa", "actions"), processes[side])}
-            for side in urls
-        }
+        memory = {side: {name: peak_memory_mib(server) for name, server in processes[side].items()} for side in urls}
     rates = {side: [p["turns_per_second"] for p in phases if p["side"] == side] for side in urls}
     mean = {side: statistics.mean(rates[side]) for side in urls}
     return {
