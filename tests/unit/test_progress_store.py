@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, text, update
+from sqlalchemy import event, inspect, text, update
 from sqlalchemy.engine import make_url
 
 from harness.tcp_relay import TcpRelay
@@ -428,3 +428,26 @@ def test_export_and_erase_from_the_command_line(tmp_path):
     assert erased.returncode == 0 and json.loads(erased.stdout)["erased_trainee"] == trainee.id
     missing = cli("export", str(trainee.id))
     assert missing.returncode == 1 and f"no trainee with id {trainee.id}" in missing.stderr
+
+
+def test_a_sqlite_file_database_reuses_its_connections_across_transactions_and_threads(tmp_path):
+    """One connection per transaction cost the action server more CPU than its queries."""
+    db = Database(f"sqlite:///{tmp_path / 'progress.db'}")
+    opened = []
+    event.listen(db.engine, "connect", lambda *_: opened.append(1))
+    try:
+
+        def add_cohort(name):
+            with db.transaction() as session:
+                session.add(Cohort(name=name, enrolment_code=name.upper()))
+
+        for index in range(5):
+            add_cohort(f"main{index}")
+            worker = threading.Thread(target=add_cohort, args=(f"worker{index}",))
+            worker.start()
+            worker.join()
+        with db.transaction() as session:
+            assert session.query(Cohort).count() == 10
+        assert len(opened) <= 1
+    finally:
+        db.close()
