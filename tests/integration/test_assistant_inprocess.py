@@ -93,7 +93,7 @@ def test_an_english_trainee_answers_unclearly_then_by_number_and_sees_progress(s
     position = say.buttons.index('/choose_option{"option_id": "stop_delete_report"}') + 1  # options are shuffled
     reply = say(str(position))
     assert "3/3 Right" in reply and "Common article 3" in reply
-    reply = say("give him water and shade and write down his name")
+    reply = say("put him in the shade, give him water and record his name and details")  # a clear 3: no "Did you mean"
     assert "Debrief - Filming a bound detainee" in reply
     assert "Filming a bound detainee: best 100%" in say("how am i doing")
 
