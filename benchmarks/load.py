@@ -370,7 +370,6 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
         (work / "baseline").mkdir()
         print("load: preparing the shipped model and the rasa init baseline", file=sys.stderr)
         ours, ours_servers = serve_tree(ROOT, work, logs, servers)
-        progress_url = f"sqlite:///{work / 'progress.db'}"
         baseline_server, baseline, baseline_training = bare_rasa(work / "baseline", logs)
         servers.callback(baseline_server.stop)
 
@@ -387,7 +386,7 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
                 row = {"assistant": name, "think": label, **phase.summary()}
                 if name == "ours":
                     row["acknowledged_answers"] = len(phase.acknowledged)
-                    row["answers_not_recorded"] = unrecorded_answers(progress_url, phase.acknowledged)
+                    row["answers_not_recorded"] = unrecorded_answers(progress_url(work), phase.acknowledged)
                 phases.append(row)
         memory = {
             "ours: Rasa server": peak_memory_mib(ours_servers["rasa"]),
@@ -408,10 +407,15 @@ def measure(trainees: int, seconds: float, think: tuple) -> dict:
     }
 
 
+def progress_url(work: Path) -> str:
+    """The progress database of the assistant served from `work`, where its answers are looked up."""
+    return f"sqlite:///{work / 'progress.db'}"
+
+
 def serve_tree(tree: Path, work: Path, logs: Path, servers: ExitStack) -> Tuple[str, Dict[str, ServerProcess]]:
     """The assistant of the checkout `tree`, served and trained by its own scripts, with SQLite
     databases in `work`. Returns its URL and its "rasa" and "actions" server processes."""
-    actions, action_url = start_action_server(logs, f"sqlite:///{work / 'progress.db'}", root=tree)
+    actions, action_url = start_action_server(logs, progress_url(work), root=tree)
     servers.callback(actions.stop)
     rasa, url = start_rasa_server(trained_model(tree), action_url, logs, work / "tracker.db", root=tree)
     servers.callback(rasa.stop)
@@ -453,7 +457,7 @@ def measure_against(tree: Path, trainees: int, seconds: float, rounds: int) -> d
                 phases.append(row)
                 if side == "this":
                     acknowledged += phase.acknowledged
-        not_recorded = unrecorded_answers(f"sqlite:///{work / 'this' / 'progress.db'}", acknowledged)
+        not_recorded = unrecorded_answers(progress_url(work / "this"), acknowledged)
         memory = {side: {name: peak_memory_mib(server) for name, server in processes[side].items()} for side in urls}
     rates = {side: [p["turns_per_second"] for p in phases if p["side"] == side] for side in urls}
     mean = {side: statistics.mean(rates[side]) for side in urls}
