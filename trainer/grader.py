@@ -299,7 +299,7 @@ class Grader:
         features = _features(
             step, rubric, acts.acts, acts.refused, bank, vector, text_model.probabilities(text, vector), text
         )
-        return _Reading(rubric, [act.id for act in acts.acts], features)
+        return _Reading(rubric, [act.id for act in acts.acts], features, self.matcher.condemns(tokens))
 
     def _decide(self, reading: "_Reading", bank: Bank, vector) -> GradeResult:
         result = reading.rubric
@@ -325,10 +325,12 @@ class Grader:
             return result
         result.grade = best
         # The two mistakes that teach the wrong thing are never guessed: an answer that may be
-        # unlawful graded as lawful, and a lawful one graded unlawful.
+        # unlawful graded as lawful, and a lawful one graded unlawful. An answer weighed unlawful
+        # that names no act but condemns something ("not all the herders, this is wrong") may be
+        # condemning the unlawful option.
         doubtful = bool(
             (best >= 2 and probabilities[0] >= UNLAWFUL_DOUBT)
-            or (best == 0 and probabilities[2] + probabilities[3] >= UNLAWFUL_DOUBT)
+            or (best == 0 and (probabilities[2] + probabilities[3] >= UNLAWFUL_DOUBT or reading.condemns))
         )
         result.unsure = bool(result.confidence < CONFIDENT or doubtful)
         return result
@@ -339,6 +341,7 @@ class _Reading:
     rubric: GradeResult
     acts: List[str]
     features: List[float]
+    condemns: bool
 
 
 # Words that say nothing of what an answer is about, for the on-topic test.

@@ -267,6 +267,10 @@ class TextMatcher:
             tokens, start, end, named_before=False
         )
 
+    def condemns(self, tokens: Sequence[Token]) -> bool:
+        """Whether the text holds a condemnation ("this is wrong", "c'est un crime")."""
+        return any(token.word in self._condemnations for token in tokens)
+
     def negatable(self, cue: Sequence[Keys]) -> bool:
         """A cue that is itself negative or condemning ("no report", "illegal order") is never
         cancelled by its own words."""

@@ -5,6 +5,7 @@ var/cache) or a stand-in whose answer the test sets, to drive the turn into each
 
 import re
 
+import numpy
 import pytest
 
 from trainer import coaching, turn
@@ -137,6 +138,25 @@ def test_every_model_answer_is_graded_3_without_asking(grader):
             for language, answer in step.rubric.model_answer.items():
                 result = grader.grade(scenario.id, step.id, answer)
                 assert (result.grade, result.unsure, result.acts) == (3, False, []), (scenario.id, step.id, language)
+
+
+@pytest.mark.parametrize(
+    "condemning, plain",
+    [
+        ("Not all the herders, this is wrong", "Not all the herders"),
+        ("Pas tous les bergers, c'est interdit", "Pas tous les bergers"),
+    ],
+)
+def test_an_answer_weighed_unlawful_that_names_no_act_but_condemns_one_is_asked_about(
+    grader, monkeypatch, condemning, plain
+):
+    # The weighing held at a sure 0: what is tested is the decision taken on it.
+    sure_unlawful = numpy.array([0.97, 0.01, 0.005, 0.005, 0.01])
+    monkeypatch.setattr(grader.model, "probabilities", lambda features: sure_unlawful)
+    asked = grader.grade("market_search", "cordon", condemning)
+    assert (asked.acts, asked.unsure) == ([], True) and asked.closest
+    graded = grader.grade("market_search", "cordon", plain)
+    assert (graded.grade, graded.acts, graded.unsure) == (0, [], False)
 
 
 def test_the_grader_s_own_predictions_are_sklearn_s(grader):
