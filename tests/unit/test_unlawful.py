@@ -201,6 +201,9 @@ def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
         # After "and" + a new subject, what was stopped or negated before does not reach the act.
         ("detainee_video", "filming", "on arrête tout et on efface les vidéos, pas d'histoires"),
         ("detainee_video", "filming", "I stop it and we delete the videos"),
+        # Lying down is a posture, not "a lie": the step's own unlawful option, and in pidgin.
+        ("checkpoint_motorbike", "stops", "Make them lie down, beat the man"),
+        ("checkpoint_motorbike", "stops", "make dem lie for ground and slap the man small"),
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
