@@ -290,7 +290,7 @@ class Grader:
         if not reading.acts and not self._on_topic(tokens, (scenario_id, step_id)):
             reading.rubric.grade = None  # nothing the step is about: ask to rephrase
             return reading.rubric
-        return self._decide(reading, self.banks[(scenario_id, step_id)], vector)
+        return self._decide(reading, self.banks[(scenario_id, step_id)], vector, tokens)
 
     def _read(self, scenario_id, step: Step, text: str, tokens, vector, banks, text_model) -> "_Reading":
         rubric = self.scorer.grade(scenario_id, step.id, text, tokens)
@@ -299,9 +299,9 @@ class Grader:
         features = _features(
             step, rubric, acts.acts, acts.refused, bank, vector, text_model.probabilities(text, vector), text
         )
-        return _Reading(rubric, [act.id for act in acts.acts], features, self.matcher.condemns(tokens))
+        return _Reading(rubric, [act.id for act in acts.acts], features)
 
-    def _decide(self, reading: "_Reading", bank: Bank, vector) -> GradeResult:
+    def _decide(self, reading: "_Reading", bank: Bank, vector, tokens: Sequence[Token]) -> GradeResult:
         result = reading.rubric
         result.acts = list(reading.acts)
         if reading.acts:
@@ -330,7 +330,7 @@ class Grader:
         # condemning the unlawful option.
         doubtful = bool(
             (best >= 2 and probabilities[0] >= UNLAWFUL_DOUBT)
-            or (best == 0 and (probabilities[2] + probabilities[3] >= UNLAWFUL_DOUBT or reading.condemns))
+            or (best == 0 and (probabilities[2] + probabilities[3] >= UNLAWFUL_DOUBT or self.matcher.condemns(tokens)))
         )
         result.unsure = bool(result.confidence < CONFIDENT or doubtful)
         return result
@@ -341,7 +341,6 @@ class _Reading:
     rubric: GradeResult
     acts: List[str]
     features: List[float]
-    condemns: bool
 
 
 # Words that say nothing of what an answer is about, for the on-topic test.
