@@ -230,3 +230,21 @@ def test_a_new_scenario_is_protected_without_writing_anything():
     for scenario in CONTENT.scenarios.values():
         for step in scenario.steps.values():
             assert {"kill_protected", "torture_or_beating", "cover_up"} <= {a.id for a in CHECK.applicable(step)}
+
+
+@pytest.mark.parametrize(
+    "scenario, step, text, is_pillage",
+    [
+        # Taking prisoners is not taking property, and "the unit ... for" is not "for the unit".
+        ("surrender_deserter", "white_cloth", "hold fire, hands out, we cover and take them after", False),
+        ("survivor_care", "turned_away", "the unit apologises for sending her away, we drive her to the clinic", False),
+        ("child_captured", "holding", "on peut se servir de lui comme guide", False),  # "se servir de": use
+        ("village_reprisal", "roundup", "on arete le pillage et on rend tout", False),  # "arete" typed for "arrête"
+        # French says what is shared first: the order of the words is read, both orders are cues.
+        ("wounded_and_dead", "the_dead", "l'argent on le partage entre nous", True),
+        ("wounded_and_dead", "the_dead", "on partage l'argent entre nous", True),
+        ("village_reprisal", "roundup", "the boys can take a few goats", True),
+    ],
+)
+def test_pillage_is_named_for_taking_property_only(scenario, step, text, is_pillage):
+    assert ("pillage" in acts(scenario, step, text)) is is_pillage, text
