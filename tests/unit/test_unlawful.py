@@ -134,6 +134,13 @@ CATEGORIES = [
         "bien reçu mon capitaine, on exécute",
     ),
     (
+        "village_reprisal",
+        "roundup",
+        "hostage_taking",
+        "arrest his wife until he gives himself up",
+        "on arrête sa femme jusqu'à ce qu'il se rende",
+    ),
+    (
         "market_search",
         "holding_area",
         "lets_it_happen",
@@ -173,6 +180,11 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
         # Deleting a video and reporting it is not a cover-up, whichever clause the report is in.
         ("detainee_video", "filming", "stop, delete the videos, and I tell the captain"),
         ("detainee_video", "filming", "supprimer la vidéo et punir les soldats"),
+        # Refusing a counter hostage-taking, or reporting the enemy's, is not taking hostages.
+        ("village_threat", "counter_hostages", "no swap, we do not take hostages, I tell the captain"),
+        ("village_threat", "counter_hostages", "je refuse de prendre sa famille, c'est une prise d'otages"),
+        ("village_threat", "counter_hostages", "the men want to take his family for a swap, I stop them"),
+        ("village_threat", "hostages", "I report the hostage-taking and we work for the hostages"),
         # A false report only where someone was hurt: before a strike, it is a hope.
         ("drone_gathering", "strike_request", "check first, I want no civilian casualties"),
     ],
