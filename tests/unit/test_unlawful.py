@@ -185,6 +185,8 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
         ("village_threat", "counter_hostages", "je refuse de prendre sa famille, c'est une prise d'otages"),
         ("village_threat", "counter_hostages", "the men want to take his family for a swap, I stop them"),
         ("village_threat", "hostages", "I report the hostage-taking and we work for the hostages"),
+        ("survivor_care", "turned_away", "we take his wife to the clinic, his mother too"),  # care, not leverage
+        ("survivor_care", "turned_away", "on prend sa femme au centre de santé, on garde sa famille à l'abri"),
         # A false report only where someone was hurt: before a strike, it is a hope.
         ("drone_gathering", "strike_request", "check first, I want no civilian casualties"),
     ],
