@@ -224,6 +224,29 @@ def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scen
     assert acts(scenario, step, text), text
 
 
+@pytest.mark.parametrize(
+    "scenario, step, text, is_cover_up",
+    [
+        # Silence kept by leaving the report unwritten, for a motive, or by hiding who fired.
+        ("checkpoint_motorbike", "aftermath", "give the family some money, nothing need be written", True),
+        ("checkpoint_motorbike", "aftermath", "on donne un peu d'argent à la famille, pas besoin d'écrire", True),
+        ("wounded_and_dead", "killing", "he is disarmed, but no need to ruin his career", True),
+        ("wounded_and_dead", "killing", "on écrit: mort de ses blessures, pour ne pas briser sa carrière", True),
+        ("child_captured", "interrogation", "I sort him out later in private, no scandal", True),
+        ("child_captured", "interrogation", "je le recadre en privé, pas de vagues", True),
+        ("surrender_deserter", "after_killing", "I tell the captain they surrendered, but I dont say who shot", True),
+        ("surrender_deserter", "after_killing", "je dis qu'ils s'étaient rendus, mais qui a tiré je dis pas", True),
+        # Saying who fired, or reporting whatever it costs a career, is the opposite.
+        ("no_prisoners_order", "investigation", "I say who shot and who gave the order", False),
+        ("no_prisoners_order", "investigation", "je dis qui a tiré et qui a donné l'ordre", False),
+        ("wounded_and_dead", "killing", "even if it ends his career, he is disarmed and I report him", False),
+        ("wounded_and_dead", "killing", "tant pis pour sa carrière, je rends compte de tout", False),
+    ],
+)
+def test_a_cover_up_by_silence_is_named(scenario, step, text, is_cover_up):
+    assert ("cover_up" in acts(scenario, step, text)) is is_cover_up, text
+
+
 def test_obeying_counts_only_where_the_order_is_unlawful():
     # Sending the aid convoy back as ordered is not manifestly unlawful: the step's options say so.
     assert "obeys_unlawful_order" not in acts("ngo_convoy", "convoy_arrives", "roger, we send it back")
