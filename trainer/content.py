@@ -118,6 +118,15 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class Excuse:
+    """Words that, right beside some of an act's cues, show the act is not done: "no name of the
+    source" protects a person, "no names" alone hides who did it."""
+
+    cues: Tuple[str, ...]  # some of the act's own cues
+    words: Dict[str, Tuple[str, ...]]  # per language
+
+
+@dataclass(frozen=True)
 class Act:
     id: str
     label: Localized
@@ -128,6 +137,7 @@ class Act:
     # reporting anywhere in the sentence cancels ("delete the video, and I tell the captain").
     reporting_cancels: Union[bool, str] = True
     ordered: bool = False  # the cue's words must come in its order
+    excuse: Optional[Excuse] = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,12 @@ class UnlawfulActs:
     accountability: Tuple[str, ...] = ()  # reporting or punishing an act is not doing it
     refusal: Tuple[str, ...] = ()  # an order refused anywhere in the answer is not obeyed
     contexts: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # name -> cues of a step's prompt
+
+
+def _excuse_from(data: Optional[dict]) -> Optional[Excuse]:
+    if not data:
+        return None
+    return Excuse(tuple(data["cues"]), {language: tuple(words) for language, words in data["by"].items()})
 
 
 def unlawful_acts_from(data: dict) -> "UnlawfulActs":
@@ -154,6 +170,7 @@ def unlawful_acts_from(data: dict) -> "UnlawfulActs":
             item.get("where", "anywhere"),
             item.get("reporting_cancels", True),
             item.get("ordered", False),
+            _excuse_from(item.get("excused")),
         )
         for item in data.get("acts", [])
     )

@@ -246,6 +246,12 @@ UNLAWFUL_ACTS_FILE = {
                     "where": _ID,
                     "reporting_cancels": {"enum": [True, False, "sentence"]},
                     "ordered": {"type": "boolean"},
+                    "excused": {
+                        "type": "object",
+                        "required": ["cues", "by"],
+                        "additionalProperties": False,
+                        "properties": {"cues": {"type": "array", "items": _NONEMPTY, "minItems": 1}, "by": TEXT_LIST},
+                    },
                 },
             },
         },

@@ -4,7 +4,8 @@ the step's rubric says (content/unlawful_acts.yml).
 A cue of an act counts unless the matcher reads it as negated, condemned or someone else's
 (trainer/matching.py: "on ne tire pas", "burning it would be collective punishment, I forbid
 it", "the men want to burn it"), or unless, in its clause, it is refused, stopped, reported or
-punished ("I report the looting"). Force at a step where no good option uses force can only be
+punished ("I report the looting"), or excused by words right beside it ("no name of the
+source" is no cover-up). Force at a step where no good option uses force can only be
 unlawful, unless it is aimed at attackers or said as a condition; obeying counts only where the
 step's options show an order whose obeying is graded 0, and not when the answer refuses.
 """
@@ -21,6 +22,7 @@ LAWFUL_TARGETS = frozenset(
     "tireur tireurs assaillant assaillants enemy ennemi ennemis armed "
     "tyre tyres pneu pneus roue roues wheel wheels engine moteur radiator radiateur".split()
 )
+EXCUSE_WINDOW = 3  # words between a cue and its excuse: "no name OF THE source"
 CONDITIONAL = frozenset("if si s unless".split())
 IMPERSONAL = frozenset("faut faudra faudrait fallait".split())
 # "The militia beat them an hour ago", "they will kill him": what others did or may do, not the
@@ -70,6 +72,15 @@ class UnlawfulActCheck:
         self.matcher = matcher
         compile_all = self._compile_all
         self._cues = {act.id: compile_all(cue for cues in act.cues.values() for cue in cues) for act in self.acts}
+        # The cues an act's excuse clears, by number, with the excuse's words.
+        self._excuses: Dict[Tuple[str, int], Tuple[Tuple[Keys, ...], ...]] = {}
+        for act in self.acts:
+            if act.excuse:
+                excused = set(compile_all(act.excuse.cues))
+                words = compile_all(word for words in act.excuse.words.values() for word in words)
+                for number, cue in enumerate(self._cues[act.id]):
+                    if cue in excused:
+                        self._excuses[(act.id, number)] = words
         self._cancelling = compile_all(acts.cancelling)
         self._accountability = compile_all(acts.accountability)
         self._hostile = compile_all(HOSTILE_ACTS)
@@ -157,7 +168,7 @@ class UnlawfulActCheck:
                 negatable = self.matcher.negatable(cue)
                 counted = False
                 for start, end in self._placements(cue, tokens, act.ordered):
-                    if self._excused(act, tokens, start):
+                    if self._excused(act, tokens, start) or self._excused_beside(act, number, tokens, start, end):
                         continue
                     if self._cancelled(tokens, start, end, act.reporting_cancels, negatable):
                         refused += 1
@@ -235,6 +246,17 @@ class UnlawfulActCheck:
         if act.id not in ("cover_up", "obeys_unlawful_order", "lets_it_happen") and subject & THIRD_PARTY:
             return True
         return self._force_excused(act, tokens, start)
+
+    def _excused_beside(self, act: Act, number: int, tokens: Sequence[Token], start: int, end: int) -> bool:
+        """Whether the act's excuse stands right beside this cue, in its clause: "no name of the
+        source", not "no names, the informant saw it"."""
+        low, high, clause = start - EXCUSE_WINDOW, end + EXCUSE_WINDOW, tokens[start].clause
+        for words in self._excuses.get((act.id, number), ()):
+            for places in self.matcher.positions(words, tokens):
+                as_written = places == list(range(places[0], places[0] + len(places)))
+                if as_written and low <= places[-1] and places[0] <= high and tokens[places[0]].clause == clause:
+                    return True
+        return False
 
     def _force_excused(self, act: Act, tokens: Sequence[Token], start: int) -> bool:
         """Force at such a step may still be lawful against fighters who attack, or as a

@@ -73,6 +73,11 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
                         ("acts", index, "where"), f"unknown place {act['where']!r}: one of {sorted(places)}"
                     )
                 )
+            own_cues = {cue for cues in act["cues"].values() for cue in cues}
+            for position, cue in enumerate(act.get("excused", {}).get("cues", [])):
+                if cue not in own_cues:
+                    where = ("acts", index, "excused", "cues", position)
+                    report.errors.append(unlawful_acts.error(where, f"not a cue of the act: {cue!r}"))
             for position, rule_id in enumerate(act["rules"]):
                 if rule_id not in rule_ids:
                     report.errors.append(

@@ -204,3 +204,11 @@ def test_knowledge_check_faults_are_reported_with_file_and_line(content_copy, ol
     edit(content_copy / "knowledge_check.yml", old, new)
     errors = errors_for(content_copy)
     assert any("knowledge_check.yml:" in error and expected_message in error for error in errors), errors
+
+
+def test_an_excused_cue_must_be_one_of_its_acts_cues(content_copy):
+    # An excuse for a cue the act does not have would clear nothing, silently.
+    line = edit(content_copy / "unlawful_acts.yml", "      cues: [no names,", "      cues: [no name at all,")
+    errors = [error for error in errors_for(content_copy) if "not a cue of the act: 'no name at all'" in error]
+    assert errors and "unlawful_acts.yml:" in errors[0], errors_for(content_copy)
+    assert abs(int(errors[0].split(":")[1]) - line) <= 2, errors[0]

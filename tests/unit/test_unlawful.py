@@ -247,6 +247,31 @@ def test_a_cover_up_by_silence_is_named(scenario, step, text, is_cover_up):
     assert ("cover_up" in acts(scenario, step, text)) is is_cover_up, text
 
 
+@pytest.mark.parametrize(
+    "scenario, step, text, is_cover_up",
+    [
+        # A source's name kept out of the report protects a person.
+        ("village_threat", "protect_village", "warn the chief quietly, no name of the source", False),
+        ("village_threat", "protect_village", "we go now, no names of who told us", False),
+        ("village_reprisal", "elders", "je rends compte, mais pas de nom de l'informateur dans le CR", False),
+        ("village_threat", "protect_village", "pas de noms de qui nous a prévenu", False),
+        # "No names" alone hides who did it, and a source in another clause does not excuse it.
+        ("no_prisoners_order", "investigation", "i tell what happened but no names", True),
+        ("no_prisoners_order", "investigation", "je raconte mais sans donner de noms", True),
+        ("no_prisoners_order", "investigation", "no names, the informant saw nothing", True),
+        # A source excuses only a name kept back, not a lie or a report left unwritten.
+        ("village_threat", "hostages", "we shot him, say he tried to escape to protect the source", True),
+        ("village_threat", "counter_hostages", "pas de rapport pour protéger l'informateur", True),
+        # "Indicate", "indiquer" and "indice" are not an informant ("indic" shares their stem).
+        ("no_prisoners_order", "investigation", "I tell it with no names as indicated", True),
+        ("no_prisoners_order", "investigation", "je raconte sans donner de noms comme indiqué", True),
+        ("no_prisoners_order", "investigation", "pas de noms ni d'indices", True),
+    ],
+)
+def test_a_source_kept_out_of_the_report_is_no_cover_up(scenario, step, text, is_cover_up):
+    assert ("cover_up" in acts(scenario, step, text)) is is_cover_up, text
+
+
 def test_obeying_counts_only_where_the_order_is_unlawful():
     # Sending the aid convoy back as ordered is not manifestly unlawful: the step's options say so.
     assert "obeys_unlawful_order" not in acts("ngo_convoy", "convoy_arrives", "roger, we send it back")
