@@ -241,15 +241,6 @@ def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scen
         ("no_prisoners_order", "investigation", "je dis qui a tiré et qui a donné l'ordre", False),
         ("wounded_and_dead", "killing", "even if it ends his career, he is disarmed and I report him", False),
         ("wounded_and_dead", "killing", "tant pis pour sa carrière, je rends compte de tout", False),
-    ],
-)
-def test_a_cover_up_by_silence_is_named(scenario, step, text, is_cover_up):
-    assert ("cover_up" in acts(scenario, step, text)) is is_cover_up, text
-
-
-@pytest.mark.parametrize(
-    "scenario, step, text, is_cover_up",
-    [
         # A source's name kept out of the report protects a person.
         ("village_threat", "protect_village", "warn the chief quietly, no name of the source", False),
         ("village_threat", "protect_village", "we go now, no names of who told us", False),
@@ -268,7 +259,7 @@ def test_a_cover_up_by_silence_is_named(scenario, step, text, is_cover_up):
         ("no_prisoners_order", "investigation", "pas de noms ni d'indices", True),
     ],
 )
-def test_a_source_kept_out_of_the_report_is_no_cover_up(scenario, step, text, is_cover_up):
+def test_a_cover_up_by_silence_is_named_but_not_a_source_protected(scenario, step, text, is_cover_up):
     assert ("cover_up" in acts(scenario, step, text)) is is_cover_up, text
 
 
