@@ -77,10 +77,10 @@ class UnlawfulActCheck:
         for act in self.acts:
             if act.excuse:
                 excused = set(compile_all(act.excuse.cues))
-                words = compile_all(word for words in act.excuse.words.values() for word in words)
+                clearing = compile_all(word for words in act.excuse.words.values() for word in words)
                 for number, cue in enumerate(self._cues[act.id]):
                     if cue in excused:
-                        self._excuses[(act.id, number)] = words
+                        self._excuses[(act.id, number)] = clearing
         self._cancelling = compile_all(acts.cancelling)
         self._accountability = compile_all(acts.accountability)
         self._hostile = compile_all(HOSTILE_ACTS)
@@ -250,8 +250,11 @@ class UnlawfulActCheck:
     def _excused_beside(self, act: Act, number: int, tokens: Sequence[Token], start: int, end: int) -> bool:
         """Whether the act's excuse stands right beside this cue, in its clause: "no name of the
         source", not "no names, the informant saw it"."""
+        clearing = self._excuses.get((act.id, number))
+        if not clearing:  # most cues have no excuse: this runs for every placement of every cue
+            return False
         low, high, clause = start - EXCUSE_WINDOW, end + EXCUSE_WINDOW, tokens[start].clause
-        for words in self._excuses.get((act.id, number), ()):
+        for words in clearing:
             for places in self.matcher.positions(words, tokens):
                 as_written = places == list(range(places[0], places[0] + len(places)))
                 if as_written and low <= places[-1] and places[0] <= high and tokens[places[0]].clause == clause:
