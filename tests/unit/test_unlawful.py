@@ -157,6 +157,13 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
 
 
 @pytest.mark.parametrize(
+    "text", ["let them loot", "let them burn it", "je les laisse piller", "on les laisse brûler le village"]
+)
+def test_letting_others_burn_or_loot_is_named_in_french_as_in_english(text):
+    assert "lets_it_happen" in acts("village_reprisal", "roundup", text), text
+
+
+@pytest.mark.parametrize(
     "scenario, step, text",
     [
         ("village_reprisal", "anger", "burning it would be collective punishment, I forbid it"),
