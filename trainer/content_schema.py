@@ -7,6 +7,8 @@ _RULE_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}
 # Option and scenario ids travel inside button payloads; Telegram allows 64 bytes of callback data.
 _BUTTON_ID = {**_ID, "maxLength": 32}
 _NONEMPTY = {"type": "string", "pattern": r"\S"}
+# Words or phrases, each once: a repeat is a slip, often an edit meant for another word.
+_PHRASES = {"type": "array", "items": _NONEMPTY, "uniqueItems": True}
 # A drawing in content/pictures/, shown with a scenario's briefing or a decision point.
 PICTURE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*\.(png|jpg|jpeg)$", "maxLength": 80}
 
@@ -19,7 +21,7 @@ TEXT = {
 }
 TEXT_LIST = {
     "type": "object",
-    "properties": {language: {"type": "array", "items": _NONEMPTY, "minItems": 1} for language in LANGUAGES},
+    "properties": {language: {**_PHRASES, "minItems": 1} for language in LANGUAGES},
     "required": list(LANGUAGES),
     "additionalProperties": False,
 }
@@ -192,15 +194,15 @@ LEXICON_FILE = {
         "synonyms": {
             "type": "array",
             "description": "groups of words or phrases read as the same; the first names the group",
-            "items": {"type": "array", "items": _NONEMPTY, "minItems": 2},
+            "items": {**_PHRASES, "minItems": 2},
         },
-        "stopwords": {"type": "array", "items": _NONEMPTY},
-        "condemnations": {"type": "array", "items": _NONEMPTY},
-        "reported": {"type": "array", "items": _NONEMPTY},
-        "first_person": {"type": "array", "items": _NONEMPTY},
-        "contrast": {"type": "array", "items": _NONEMPTY},
-        "naming_before": {"type": "array", "items": _NONEMPTY},
-        "naming_after": {"type": "array", "items": _NONEMPTY},
+        "stopwords": _PHRASES,
+        "condemnations": _PHRASES,
+        "reported": _PHRASES,
+        "first_person": _PHRASES,
+        "contrast": _PHRASES,
+        "naming_before": _PHRASES,
+        "naming_after": _PHRASES,
         "spellings": {
             "type": "object",
             "description": "one-word phone spellings and the words they stand for",
@@ -212,8 +214,8 @@ LEXICON_FILE = {
             "required": ["before", "after"],
             "additionalProperties": False,
             "properties": {
-                "before": {"type": "array", "items": _NONEMPTY},
-                "after": {"type": "array", "items": _NONEMPTY},
+                "before": _PHRASES,
+                "after": _PHRASES,
             },
         },
     },
@@ -221,7 +223,7 @@ LEXICON_FILE = {
 
 _WORDS = {
     "type": "object",
-    "properties": {language: {"type": "array", "items": _NONEMPTY} for language in LANGUAGES},
+    "properties": {language: _PHRASES for language in LANGUAGES},
     "required": list(LANGUAGES),
     "additionalProperties": False,
 }
@@ -250,7 +252,7 @@ UNLAWFUL_ACTS_FILE = {
                         "type": "object",
                         "required": ["cues", "by"],
                         "additionalProperties": False,
-                        "properties": {"cues": {"type": "array", "items": _NONEMPTY, "minItems": 1}, "by": TEXT_LIST},
+                        "properties": {"cues": {**_PHRASES, "minItems": 1}, "by": TEXT_LIST},
                     },
                 },
             },

@@ -71,7 +71,12 @@ class UnlawfulActCheck:
         self.acts = acts.acts
         self.matcher = matcher
         compile_all = self._compile_all
-        self._cues = {act.id: compile_all(cue for cues in act.cues.values() for cue in cues) for act in self.acts}
+        # Each cue once per act: two spellings that compile to the same words ("j ai rien vu",
+        # "jai rien vu") would count a refusal twice.
+        self._cues = {
+            act.id: tuple(dict.fromkeys(compile_all(cue for cues in act.cues.values() for cue in cues)))
+            for act in self.acts
+        }
         # The cues an act's excuse clears, by number, with the excuse's words.
         self._excuses: Dict[Tuple[str, int], Tuple[Tuple[Keys, ...], ...]] = {}
         for act in self.acts:

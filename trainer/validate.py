@@ -160,6 +160,10 @@ def _explain(problem: jsonschema.ValidationError) -> str:
         return "text is empty"
     if problem.validator == "type" and isinstance(problem.instance, bool):
         return f"{problem.message}: YAML reads yes/no/on/off/true/false as true or false; put the word in quotes"
+    if problem.validator == "uniqueItems":  # jsonschema prints the whole list, which may be long
+        items = problem.instance  # compared, not hashed: YAML may have made them mappings
+        repeated = dict.fromkeys(repr(item) for number, item in enumerate(items) if item in items[:number])
+        return "listed more than once: " + ", ".join(repeated)
     if problem.validator in ("minimum", "maximum") and "grade" in problem.absolute_path:
         return f"grade {problem.instance} is out of range {schema.GRADE_MIN}-{schema.GRADE_MAX}"
     return problem.message

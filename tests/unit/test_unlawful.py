@@ -203,6 +203,16 @@ def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
 
 
 @pytest.mark.parametrize(
+    "text", ["I refuse to beat him", "I refuse to slap him", "je refuse de le tabasser", "je refuse de le gifler"]
+)
+def test_a_refusal_counts_each_cue_once_however_many_spellings_are_listed(text):
+    # "torture" and "beat him" (or "le tabasser"), each once: the torture act also lists
+    # "slap him", "torture him", "le cogner", "le battre"... which the lexicon reads as the same words.
+    reading = CHECK.read(CONTENT.scenario("ngo_convoy").steps["inspection"], text)
+    assert (reading.acts, reading.refused) == ([], 2), text
+
+
+@pytest.mark.parametrize(
     "scenario, step, text",
     [
         ("village_reprisal", "anger", "no mercy, burn it"),  # the negation is in another clause
