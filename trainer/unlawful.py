@@ -71,12 +71,7 @@ class UnlawfulActCheck:
         self.acts = acts.acts
         self.matcher = matcher
         compile_all = self._compile_all
-        # Each cue once per act: two spellings that compile to the same words ("j ai rien vu",
-        # "jai rien vu") would count a refusal twice.
-        self._cues = {
-            act.id: tuple(dict.fromkeys(compile_all(cue for cues in act.cues.values() for cue in cues)))
-            for act in self.acts
-        }
+        self._cues = {act.id: compile_all(cue for cues in act.cues.values() for cue in cues) for act in self.acts}
         # The cues an act's excuse clears, by number, with the excuse's words.
         self._excuses: Dict[Tuple[str, int], Tuple[Tuple[Keys, ...], ...]] = {}
         for act in self.acts:
@@ -104,12 +99,13 @@ class UnlawfulActCheck:
 
     def _compile_all(self, phrases) -> Tuple[Tuple[Keys, ...], ...]:
         # Every word counts here, pronouns included: a stopword dropped from "finish him" would
-        # make it "finish".
-        compiled = []
+        # make it "finish". Each compiled phrase once: two spellings that compile to the same words
+        # ("j ai rien vu", "jai rien vu") would count an act's refusal twice.
+        compiled: Dict[Tuple[Keys, ...], None] = {}
         for phrase in phrases:
             tokens = self.matcher.tokens(phrase)
             if tokens:
-                compiled.append(tuple(token.keys for token in tokens))
+                compiled[tuple(token.keys for token in tokens)] = None
         return tuple(compiled)
 
     # Which acts apply at a step ------------------------------------------------------------
