@@ -299,10 +299,15 @@ class TextMatcher:
         )
 
     def _taken_back(self, tokens: Sequence[Token], start: int) -> bool:
-        """The next sentence begins with a bare "no": "sure, let's burn the village... no. We report." """
+        """The next sentence begins with a bare "no": "sure, let's burn the village... no. We report.",
+        "burn the village? no, that is collective punishment"."""
         sentence = tokens[start].sentence
         following = [t for t in tokens if t.sentence == sentence + 1]
-        return 0 < len(following) <= 2 and following[0].word in _BARE_NO
+        if not following or following[0].word not in _BARE_NO:
+            return False
+        # A "no" alone in its clause, or with one word after it; not "no exceptions, search her".
+        first_clause = [t for t in following if t.clause == following[0].clause]
+        return len(following) <= 2 or len(first_clause) == 1
 
     def _held_back(self, tokens: Sequence[Token], start: int) -> bool:
         """The act is only wished, then held back: "I want to shoot them but I shout stop"."""

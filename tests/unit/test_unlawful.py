@@ -176,6 +176,8 @@ def test_letting_others_burn_or_loot_is_named_in_french_as_in_english(text):
         ("checkpoint_motorbike", "approach", "je tire pas sur eux, lampe et on crie"),
         ("village_reprisal", "roundup", "I report the looting and give everything back"),
         ("village_reprisal", "anger", "sure, let's burn the village... no. Nobody moves, I report"),
+        ("village_reprisal", "anger", "burn the village? no, that is collective punishment"),  # the question echoed
+        ("village_reprisal", "anger", "on brûle le village ? non, c'est une punition collective"),
         # A wish held back by a "but", and a negation that belongs to the condition's own clause.
         ("checkpoint_motorbike", "approach", "j'ai envie de les dégommer mais bon, lampe et on crie arrête"),
         ("checkpoint_motorbike", "approach", "I want to shoot them but I shout stop and use the torch"),
@@ -235,6 +237,8 @@ def test_a_refusal_counts_each_cue_once_however_many_spellings_are_listed(text):
         # Lying down is a posture, not "a lie": the step's own unlawful option, and in pidgin.
         ("checkpoint_motorbike", "stops", "Make them lie down, beat the man"),
         ("checkpoint_motorbike", "stops", "make dem lie for ground and slap the man small"),
+        # A sentence that opens with "no" takes the one before back only if the "no" stands alone.
+        ("market_search", "women_search", "Male soldier searches her. No exceptions, she could carry for them."),
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
