@@ -123,7 +123,14 @@ class UnlawfulActCheck:
         def any_option(grades, cues) -> bool:
             return any(option.grade in grades and self._text_has(option.label, cues) for option in step.options)
 
-        places = {"anywhere", *(name for name, cues in self._contexts.items() if self._text_has(step.prompt, cues))}
+        # A prompt is read for who is in the scene: what negates, reports or condemns a context's
+        # cue takes it away ("nobody is wounded"), the words that cancel an act in an answer do not
+        # ("your patrol captures a boy": capturing reads as the lexicon's arrest, French "arreter",
+        # which also means stop).
+        places = {
+            "anywhere",
+            *(name for name, cues in self._contexts.items() if self._text_has(step.prompt, cues, in_prompt=True)),
+        }
         if any_option((0,), self._force_cues) and not any_option((2, 3), self._force_cues):
             places.add("unlawful_force")
         ordered = "superior_order" in places or any_option((0,), self._order_cues)
@@ -131,13 +138,17 @@ class UnlawfulActCheck:
             places.add("unlawful_order")
         return places
 
-    def _text_has(self, localized: Dict[str, str], cues) -> bool:
+    def _text_has(self, localized: Dict[str, str], cues, in_prompt: bool = False) -> bool:
         for text in localized.values():
             tokens = self.matcher.tokens(text)
-            if any(
-                not self._cancelled(tokens, start, end) for cue in cues for start, end in self._placements(cue, tokens)
-            ):
-                return True
+            for cue in cues:
+                for start, end in self._placements(cue, tokens):
+                    if in_prompt:
+                        cancelled = self.matcher.negated(tokens, start, end, self.matcher.negatable(cue))
+                    else:
+                        cancelled = self._cancelled(tokens, start, end)
+                    if not cancelled:
+                        return True
         return False
 
     # Reading an answer ---------------------------------------------------------------------

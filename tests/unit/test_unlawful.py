@@ -2,6 +2,8 @@
 read clause by clause (trainer/matching.py): each category in both languages, at a step whose
 own rubric does not list it, and the refusals that name a crime."""
 
+import dataclasses
+
 import pytest
 
 from trainer.content_loader import load_content
@@ -141,6 +143,13 @@ CATEGORIES = [
         "on arrête sa femme jusqu'à ce qu'il se rende",
     ),
     (
+        "child_captured",
+        "holding",
+        "child_in_hostilities",
+        "keep him as a guide, he knows the tracks",
+        "on le garde comme guide, il connaît les pistes",
+    ),
+    (
         "market_search",
         "holding_area",
         "lets_it_happen",
@@ -161,6 +170,44 @@ def test_each_unlawful_act_is_found_in_both_languages(scenario, step, act, engli
 )
 def test_letting_others_burn_or_loot_is_named_in_french_as_in_english(text):
     assert "lets_it_happen" in acts("village_reprisal", "roundup", text), text
+
+
+@pytest.mark.parametrize(
+    "scenario, step, text, is_using_a_child",
+    [
+        # The capture prompt's "captures" reads as the lexicon's arrest, whose French "arrêter"
+        # also cancels an act in an answer: the boy in that prompt is still there.
+        ("child_captured", "capture", "we recruit him, he knows the ground", True),
+        ("child_captured", "capture", "on le recrute, il connaît le terrain", True),
+        ("child_captured", "capture", "we do not recruit him, he is a child: disarm him, hand him over", False),
+        ("child_captured", "capture", "on ne le recrute pas, c'est un enfant : désarmé, remis à l'UNICEF", False),
+        # Who recruits is said: others recruiting him is a reason to hand him over.
+        ("child_captured", "capture", "hand him over fast, before the militants recruit him again", False),
+        ("child_captured", "capture", "he is a victim: Boko Haram recruited him at 13, we hand him over", False),
+        # Our own scouts are no child; an adult informant is not one either.
+        ("village_threat", "village_attacked", "medic for the boy first, our scouts follow the tracks", False),
+        ("village_threat", "village_attacked", "le médecin soigne le garçon, notre éclaireur suit les traces", False),
+        ("village_threat", "informant_seen", "we can keep him as an informant only if he agrees", False),
+        ("checkpoint_motorbike", "approach", "keep him as a guide", False),  # no child in the prompt
+    ],
+)
+def test_recruiting_or_using_a_child_is_named_only_where_a_child_is_in_the_scene(
+    scenario, step, text, is_using_a_child
+):
+    assert ("child_in_hostilities" in acts(scenario, step, text)) is is_using_a_child, text
+
+
+@pytest.mark.parametrize(
+    "prompt, has_child",
+    [
+        ({"en": "A boy sits by the truck.", "fr": "Un garçon est assis près du camion."}, True),
+        ({"en": "There is not a boy in sight.", "fr": "Il n'y a pas un garçon en vue."}, False),
+    ],
+)
+def test_a_context_is_in_the_scene_unless_the_prompt_negates_it(prompt, has_child):
+    holding = CONTENT.scenario("child_captured").steps["holding"]
+    step = dataclasses.replace(holding, id=f"holding_{has_child}", prompt=prompt)
+    assert ("child_in_hostilities" in {act.id for act in CHECK.applicable(step)}) is has_child
 
 
 @pytest.mark.parametrize(
