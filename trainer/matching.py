@@ -305,7 +305,8 @@ class TextMatcher:
         following = [t for t in tokens if t.sentence == sentence + 1]
         if not following or following[0].word not in _BARE_NO:
             return False
-        # A "no" alone in its clause, or with one word after it; not "no exceptions, search her".
+        # A next sentence of at most two words ("no.", "no way."), or a "no" alone in its first
+        # clause ("no, that is ..."); not "no exceptions, search her".
         first_clause = [t for t in following if t.clause == following[0].clause]
         return len(following) <= 2 or len(first_clause) == 1
 
