@@ -122,7 +122,7 @@ class Excuse:
     """Words that, right beside some of an act's cues, show the act is not done: "no name of the
     source" protects a person, "no names" alone hides who did it."""
 
-    cues: Optional[Tuple[str, ...]]  # some of the act's own cues; None: all of them
+    cues: Tuple[str, ...]  # some of the act's own cues
     words: Dict[str, Tuple[str, ...]]  # per language
 
 
@@ -154,8 +154,7 @@ class UnlawfulActs:
 def _excuse_from(data: Optional[dict]) -> Optional[Excuse]:
     if not data:
         return None
-    cues = tuple(data["cues"]) if "cues" in data else None
-    return Excuse(cues, {language: tuple(words) for language, words in data["by"].items()})
+    return Excuse(tuple(data["cues"]), {language: tuple(words) for language, words in data["by"].items()})
 
 
 def unlawful_acts_from(data: dict) -> "UnlawfulActs":

@@ -250,7 +250,7 @@ UNLAWFUL_ACTS_FILE = {
                     "ordered": {"type": "boolean"},
                     "excused": {
                         "type": "object",
-                        "required": ["by"],
+                        "required": ["cues", "by"],
                         "additionalProperties": False,
                         "properties": {"cues": {**_PHRASES, "minItems": 1}, "by": TEXT_LIST},
                     },

@@ -76,10 +76,10 @@ class UnlawfulActCheck:
         self._excuses: Dict[Tuple[str, int], Tuple[Tuple[Keys, ...], ...]] = {}
         for act in self.acts:
             if act.excuse:
-                excused = None if act.excuse.cues is None else set(compile_all(act.excuse.cues))
+                excused = set(compile_all(act.excuse.cues))
                 clearing = compile_all(word for words in act.excuse.words.values() for word in words)
                 for number, cue in enumerate(self._cues[act.id]):
-                    if excused is None or cue in excused:
+                    if cue in excused:
                         self._excuses[(act.id, number)] = clearing
         self._cancelling = compile_all(acts.cancelling)
         self._accountability = compile_all(acts.accountability)

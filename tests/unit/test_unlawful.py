@@ -150,13 +150,6 @@ CATEGORIES = [
         "on le garde comme guide, il connaît les pistes",
     ),
     (
-        "surrender_deserter",
-        "deserter",
-        "sides_with_the_call",
-        "the corporal is right, they send kids with bombs",
-        "le caporal a raison, ils envoient des gamins piégés",
-    ),
-    (
         "market_search",
         "holding_area",
         "lets_it_happen",
@@ -202,40 +195,6 @@ def test_recruiting_or_using_a_child_is_named_only_where_a_child_is_in_the_scene
     scenario, step, text, is_using_a_child
 ):
     assert ("child_in_hostilities" in acts(scenario, step, text)) is is_using_a_child, text
-
-
-@pytest.mark.parametrize(
-    "scenario, step, text, sides",
-    [
-        ("surrender_deserter", "approach", "Sergeant's right, drop them.", True),
-        ("missing_son", "at_the_gate", "La sentinelle a raison, qu'elle s'en aille.", True),
-        ("sweep_accomplices", "accusation", "the guide is right, round them all up", True),
-        # Agreeing with part of what was said, then doing the lawful thing, is no siding.
-        ("surrender_deserter", "approach", "The sergeant is right to be careful, but nobody fires", False),
-        ("surrender_deserter", "approach", "Le sergent a raison de se méfier, mais on ne tire pas.", False),
-        ("surrender_deserter", "approach", "The sergeant is not right, nobody fires.", False),
-        # "Right" as a time or place, "raison" as a cause: a cue's words need only stand close.
-        ("child_captured", "interrogation", "I grab the soldier and pull him off right now", False),
-        ("missing_son", "at_the_gate", "The sentry is right at the gate, I tell him to let her in", False),
-        ("surrender_deserter", "approach", "le sergent a peur en raison des grenades, on ne tire pas", False),
-        ("sweep_accomplices", "the_well", "The Fulani men are right, they can't all be guilty", False),
-        # Those who say something lawful in a prompt are not named ("officer" is the lexicon's
-        # commander, who asks for a lawful evacuation).
-        ("checkpoint_motorbike", "stops", "The man is right, the boy is sick: they go to the clinic.", False),
-        ("forced_displacement", "lawful_evacuation", "The commander is right, we organise the evacuation.", False),
-    ],
-)
-def test_siding_with_the_one_who_calls_for_the_act_is_named(scenario, step, text, sides):
-    assert ("sides_with_the_call" in acts(scenario, step, text)) is sides, text
-
-
-def test_siding_with_a_superior_is_obeying_where_the_order_is_unlawful():
-    assert "obeys_unlawful_order" in acts("market_search", "cordon", "Captain's right, take all the herder men")
-    assert "obeys_unlawful_order" in acts("market_search", "cordon", "le capitaine a raison, on les prend tous")
-    text = "The captain is right that the file is weak, but it is her choice"
-    assert acts("survivor_care", "her_choice", text) == []
-    # Here the captain agrees to a lawful site: agreeing with him is no obedience to a crime.
-    assert acts("post_and_heritage", "edge_of_town", "The captain is right, we move the stalls away.") == []
 
 
 @pytest.mark.parametrize(
