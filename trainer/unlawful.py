@@ -11,7 +11,7 @@ step's options show an order whose obeying is graded 0, and not when the answer 
 """
 
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from trainer.content import Act, Step, UnlawfulActs
 from trainer.matching import NEGATION_WINDOW, Keys, TextMatcher, Token, Tokens, phrase_start
@@ -129,7 +129,7 @@ class UnlawfulActCheck:
         # which also means stop).
         places = {
             "anywhere",
-            *(name for name, cues in self._contexts.items() if self._text_has(step.prompt, cues, self.matcher.negated)),
+            *(name for name, cues in self._contexts.items() if self._text_has(step.prompt, cues, in_prompt=True)),
         }
         if any_option((0,), self._force_cues) and not any_option((2, 3), self._force_cues):
             places.add("unlawful_force")
@@ -138,13 +138,17 @@ class UnlawfulActCheck:
             places.add("unlawful_order")
         return places
 
-    def _text_has(self, localized: Dict[str, str], cues, cancelled: Optional[Callable[..., bool]] = None) -> bool:
-        """Whether a cue stands in the text, not `cancelled` (by default, as an act in an answer is)."""
-        cancelled = cancelled or self._cancelled
+    def _text_has(self, localized: Dict[str, str], cues, in_prompt: bool = False) -> bool:
         for text in localized.values():
             tokens = self.matcher.tokens(text)
-            if any(not cancelled(tokens, start, end) for cue in cues for start, end in self._placements(cue, tokens)):
-                return True
+            for cue in cues:
+                for start, end in self._placements(cue, tokens):
+                    if in_prompt:
+                        cancelled = self.matcher.negated(tokens, start, end, self.matcher.negatable(cue))
+                    else:
+                        cancelled = self._cancelled(tokens, start, end)
+                    if not cancelled:
+                        return True
         return False
 
     # Reading an answer ---------------------------------------------------------------------
