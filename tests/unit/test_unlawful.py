@@ -369,28 +369,3 @@ def test_a_new_scenario_is_protected_without_writing_anything():
 )
 def test_pillage_is_named_for_taking_property_only(scenario, step, text, is_pillage):
     assert ("pillage" in acts(scenario, step, text)) is is_pillage, text
-
-
-@pytest.mark.parametrize(
-    "scenario, step, text, is_beating",
-    [
-        # A beating said as blows given or taken, in both languages.
-        ("ngo_convoy", "inspection", "the driver gets some kicks until he talks", True),
-        ("checkpoint_motorbike", "stops", "au sol, et on lui met des coups, ça lui apprendra", True),
-        ("checkpoint_motorbike", "stops", "give the man some kicks so he stops next time", True),
-        ("ngo_convoy", "inspection", "on lui donne des claques jusqu'à ce qu'il explique", True),
-        ("checkpoint_motorbike", "stops", "le chauffeur reçoit une correction", True),
-        # A "coup" that is no blow, and blows that are stopped or refused.
-        ("checkpoint_motorbike", "approach", "je donne l'ordre de tirer des coups de sommation en l'air", False),
-        ("checkpoint_motorbike", "approach", "on donne des coups de sifflet et de torche", False),
-        ("ngo_convoy", "inspection", "on lui donne un coup de main pour décharger", False),
-        ("checkpoint_motorbike", "stops", "les gars lui donnent des coups, je les arrête", False),
-        ("checkpoint_motorbike", "stops", "nobody gives him kicks, quick search and they go", False),
-        # Blows that land on no one in our hands: enemy fire, a door, a horn.
-        ("village_threat", "village_attacked", "la section prend des coups, on riposte sur les tireurs", False),
-        ("market_search", "cordon", "we give the door a few kicks and search the shop", False),
-        ("checkpoint_motorbike", "stops", "je donne quelques coups de klaxon au père pour qu'il avance", False),
-    ],
-)
-def test_a_beating_said_as_blows_is_named(scenario, step, text, is_beating):
-    assert ("torture_or_beating" in acts(scenario, step, text)) is is_beating, text
