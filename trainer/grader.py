@@ -50,8 +50,8 @@ NEIGHBOUR_TEMPERATURE = 0.05
 # Below this probability for its grade an answer is unsure ("Did you mean...?"); and a lawful
 # grade with this chance of being unlawful (or the reverse) is unsure too. Chosen on the
 # development part, by leave-one-writer-out cross-validation (benchmarks/README.md).
-CONFIDENT = 0.55
-UNLAWFUL_DOUBT = 0.02
+CONFIDENT = 0.65
+UNLAWFUL_DOUBT = 0.01
 # An answer where the unlawful-act check found an act is graded 0, unless the graded examples
 # give it at least this chance of being lawful: then it is unsure (same choice as above).
 LAWFUL_DESPITE_CUES = 0.15

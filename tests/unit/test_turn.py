@@ -11,7 +11,7 @@ import pytest
 from trainer import coaching, turn
 from trainer.content_loader import load_content
 from trainer.engine import shown_options
-from trainer.grader import load_grader
+from trainer.grader import CONFIDENT, UNLAWFUL_DOUBT, load_grader
 from trainer.scoring import GradeResult
 from trainer.text import words
 
@@ -151,12 +151,25 @@ def test_an_answer_weighed_unlawful_that_names_no_act_but_condemns_one_is_asked_
     grader, monkeypatch, condemning, plain
 ):
     # The weighing held at a sure 0: what is tested is the decision taken on it.
-    sure_unlawful = numpy.array([0.97, 0.01, 0.005, 0.005, 0.01])
+    sure_unlawful = numpy.array([0.985, 0.005, 0.002, 0.002, 0.006])
     monkeypatch.setattr(grader.model, "probabilities", lambda features: sure_unlawful)
     asked = grader.grade("market_search", "cordon", condemning)
     assert (asked.acts, asked.unsure) == ([], True) and asked.closest
     graded = grader.grade("market_search", "cordon", plain)
     assert (graded.grade, graded.acts, graded.unsure) == (0, [], False)
+
+
+def test_a_lawful_grade_is_asked_about_when_unsure_or_when_it_may_be_unlawful(grader, monkeypatch):
+    # The weighing held at chosen probabilities: what is tested is where the decision asks.
+    def decided(unlawful, sure):
+        probabilities = numpy.array([unlawful, 0.0, 1.0 - unlawful - sure, sure, 0.0])
+        monkeypatch.setattr(grader.model, "probabilities", lambda features: probabilities)
+        result = grader.grade("checkpoint_motorbike", "approach", "light, shout, show weapon, stay in cover")
+        return result.grade, result.unsure
+
+    assert decided(UNLAWFUL_DOUBT - 0.001, CONFIDENT + 0.05) == (3, False)
+    assert decided(UNLAWFUL_DOUBT + 0.001, CONFIDENT + 0.05) == (3, True)
+    assert decided(0.0, CONFIDENT - 0.001) == (3, True)
 
 
 def test_the_grader_s_own_predictions_are_sklearn_s(grader):
