@@ -138,6 +138,9 @@ class Act:
     reporting_cancels: Union[bool, str] = True
     ordered: bool = False  # the cue's words must come in its order
     excuse: Optional[Excuse] = None
+    # Cues said word for word, in their order and with nothing between ("due only to the
+    # attackers"), whose words scattered say something else ("damage due to the attackers only").
+    as_written: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ def unlawful_acts_from(data: dict) -> "UnlawfulActs":
             item.get("reporting_cancels", True),
             item.get("ordered", False),
             _excuse_from(item.get("excused")),
+            tuple(item.get("as_written", ())),
         )
         for item in data.get("acts", [])
     )

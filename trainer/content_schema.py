@@ -248,6 +248,7 @@ UNLAWFUL_ACTS_FILE = {
                     "where": _ID,
                     "reporting_cancels": {"enum": [True, False, "sentence"]},
                     "ordered": {"type": "boolean"},
+                    "as_written": {**_PHRASES, "minItems": 1},
                     "excused": {
                         "type": "object",
                         "required": ["cues", "by"],

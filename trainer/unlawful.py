@@ -81,6 +81,7 @@ class UnlawfulActCheck:
                 for number, cue in enumerate(self._cues[act.id]):
                     if cue in excused:
                         self._excuses[(act.id, number)] = clearing
+        self._as_written = {act.id: frozenset(compile_all(act.as_written)) for act in self.acts}
         self._cancelling = compile_all(acts.cancelling)
         self._accountability = compile_all(acts.accountability)
         self._hostile = compile_all(HOSTILE_ACTS)
@@ -179,7 +180,8 @@ class UnlawfulActCheck:
                     continue
                 negatable = self.matcher.negatable(cue)
                 counted = False
-                for start, end in self._placements(cue, tokens, act.ordered):
+                as_written = cue in self._as_written[act.id]
+                for start, end in self._placements(cue, tokens, act.ordered, as_written):
                     if self._excused(act, tokens, start) or self._excused_beside(act, number, tokens, start, end):
                         continue
                     if self._cancelled(tokens, start, end, act.reporting_cancels, negatable):
@@ -191,13 +193,17 @@ class UnlawfulActCheck:
                     break
         return ActReading(found, refused)
 
-    def _placements(self, cue: Sequence[Keys], tokens: Sequence[Token], ordered: bool = False) -> List[Tuple[int, int]]:
+    def _placements(
+        self, cue: Sequence[Keys], tokens: Sequence[Token], ordered: bool = False, as_written: bool = False
+    ) -> List[Tuple[int, int]]:
         """Where the cue's words stand close together, as rubric cues are placed; each match
         starts at its first word that is not a stopword ("LES hommes veulent BRULER le village"
         is read from "bruler", after what the men want)."""
         placed = []
         strict = not self.matcher.negatable(cue)  # "pas de prisonniers" must be said as such, not "pas ... prisonniers"
         for positions in self.matcher.positions(cue, tokens):
+            if as_written and positions != list(range(positions[0], positions[0] + len(positions))):
+                continue
             if (strict or ordered) and positions != sorted(positions):
                 continue
             if strict and positions[-1] - positions[0] >= len(positions) + 1:

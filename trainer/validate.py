@@ -74,10 +74,15 @@ def check_content(root: Path, scenario_files: Optional[Iterable[Path]] = None) -
                     )
                 )
             own_cues = {cue for cues in act["cues"].values() for cue in cues}
-            for position, cue in enumerate(act.get("excused", {}).get("cues", [])):
-                if cue not in own_cues:
-                    where = ("acts", index, "excused", "cues", position)
-                    report.errors.append(unlawful_acts.error(where, f"not a cue of the act: {cue!r}"))
+            listed: Dict[Tuple[str, ...], List[str]] = {
+                ("excused", "cues"): act.get("excused", {}).get("cues", []),
+                ("as_written",): act.get("as_written", []),
+            }
+            for path, cues in listed.items():
+                for position, cue in enumerate(cues):
+                    if cue not in own_cues:
+                        where = ("acts", index) + path + (position,)
+                        report.errors.append(unlawful_acts.error(where, f"not a cue of the act: {cue!r}"))
             for position, rule_id in enumerate(act["rules"]):
                 if rule_id not in rule_ids:
                     report.errors.append(

@@ -214,6 +214,16 @@ def test_an_excused_cue_must_be_one_of_its_acts_cues(content_copy):
     assert abs(int(errors[0].split(":")[1]) - line) <= 2, errors[0]
 
 
+def test_a_cue_to_read_as_written_must_be_one_of_its_acts_cues(content_copy):
+    # A cue listed as written but missing from the act's cues would never be read at all.
+    line = edit(
+        content_copy / "unlawful_acts.yml", "as_written: [due only to the attackers,", "as_written: [due to them,"
+    )
+    errors = [error for error in errors_for(content_copy) if "not a cue of the act: 'due to them'" in error]
+    assert errors and "unlawful_acts.yml:" in errors[0], errors_for(content_copy)
+    assert abs(int(errors[0].split(":")[1]) - line) <= 2, errors[0]
+
+
 def test_a_cue_listed_twice_is_named_with_its_line(content_copy):
     line = edit(content_copy / "unlawful_acts.yml", "[mock him, laugh at him,", "[mock him, laugh at him, mock him,")
     errors = [error for error in errors_for(content_copy) if "listed more than once: 'mock him'" in error]

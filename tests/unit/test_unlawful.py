@@ -331,6 +331,70 @@ def test_a_cover_up_by_silence_is_named_but_not_a_source_protected(scenario, ste
     assert ("cover_up" in acts(scenario, step, text)) is is_cover_up, text
 
 
+@pytest.mark.parametrize(
+    "scenario, step, act, text, found",
+    [
+        # Blame laid on the attackers in the report, a family made to pay for one man, civilians
+        # put in front of the vehicles: said as written, each is the act.
+        (
+            "village_threat",
+            "village_attacked",
+            "cover_up",
+            "we write that the victims are due only to the attackers",
+            True,
+        ),
+        ("village_threat", "village_attacked", "cover_up", "dans le CR on met tout sur le dos des assaillants", True),
+        (
+            "sweep_accomplices",
+            "the_rifle",
+            "collective_punishment",
+            "we take the rifle, and his family pays a fine",
+            True,
+        ),
+        (
+            "sweep_accomplices",
+            "the_rifle",
+            "collective_punishment",
+            "on prend le fusil, et sa famille paye une amende",
+            True,
+        ),
+        ("village_threat", "protect_village", "human_shields", "on met des civils devant les véhicules", True),
+        # The same words scattered say something else.
+        (
+            "village_threat",
+            "village_attacked",
+            "cover_up",
+            "the damage is due to the attackers only, and ours I report",
+            False,
+        ),
+        (
+            "village_threat",
+            "village_attacked",
+            "cover_up",
+            "on le met sur le dos, des terroristes ont tiré dessus",
+            False,
+        ),
+        (
+            "sweep_accomplices",
+            "the_rifle",
+            "collective_punishment",
+            "the family is fine, we arrest only the owner",
+            False,
+        ),
+        (
+            "checkpoint_motorbike",
+            "aftermath",
+            "collective_punishment",
+            "make sure we pay the family for the damage",
+            False,
+        ),
+        ("checkpoint_motorbike", "aftermath", "collective_punishment", "on va payer à sa famille les frais", False),
+    ],
+)
+def test_cues_listed_as_written_count_only_word_for_word(scenario, step, act, text, found):
+    assert (act in acts(scenario, step, text)) is found, text
+
+
 def test_obeying_counts_only_where_the_order_is_unlawful():
     # Sending the aid convoy back as ordered is not manifestly unlawful: the step's options say so.
     assert "obeys_unlawful_order" not in acts("ngo_convoy", "convoy_arrives", "roger, we send it back")
