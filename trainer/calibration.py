@@ -82,15 +82,19 @@ def grade_all(grader, examples: Sequence["GradedExample"]) -> Graded:
     return graded
 
 
-def cross_validate(content, examples: Sequence["GradedExample"]) -> Graded:
+def cross_validate(content, examples: Sequence["GradedExample"], folds: Optional[int] = None) -> Graded:
     """Each writer's answers graded by a grader that learned from the other writers' answers
-    only: how the grader does on answers written by someone it never read."""
+    only: how the grader does on answers written by someone it never read. With `folds`, the
+    writers (sorted) are dealt in turn into that many groups, each graded by a grader fitted on
+    the others: the same question in a fraction of the time (four folds: minutes, not hours)."""
     from trainer.grader import Grader
 
+    writers = sorted({e.writer for e in examples})
+    group = {writer: position % folds if folds else position for position, writer in enumerate(writers)}
     graded: List[Tuple[GradedExample, Optional[GradeResult]]] = []
-    for writer in sorted({e.writer for e in examples}):
-        grader = Grader(content, [e for e in examples if e.writer != writer])
-        graded.extend(grade_all(grader, [e for e in examples if e.writer == writer]))
+    for held_out in sorted(set(group.values())):
+        grader = Grader(content, [e for e in examples if group[e.writer] != held_out])
+        graded.extend(grade_all(grader, [e for e in examples if group[e.writer] == held_out]))
     return graded
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from trainer.calibration import agreement, quadratic_weighted_kappa, summary
+from trainer.calibration import agreement, cross_validate, quadratic_weighted_kappa, summary
 from trainer.content_loader import load_content
-from trainer.grader import GradedExample
+from trainer.grader import GradedExample, load_examples
 from trainer.scoring import GradeResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +76,29 @@ def test_summary_counts_the_mistakes_that_teach_the_wrong_thing():
     figures = summary(graded)
     assert figures["unlawful_graded_2_or_3"] == 1 and figures["unlawful_sent_to_did_you_mean"] == 1
     assert figures["good_graded_0"] == 1 and figures["sent_to_did_you_mean"] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("folds, groups", [(None, 5), (2, 2)])
+def test_cross_validation_never_grades_a_writer_with_a_grader_that_read_them(monkeypatch, folds, groups):
+    import trainer.grader
+
+    graders, read_by = [], {}
+
+    class Recording(trainer.grader.Grader):
+        def __init__(self, content, examples):
+            super().__init__(content, examples)
+            self.writers_read = {e.writer for e in examples}
+            graders.append(self)
+
+        def grade(self, scenario_id, step_id, text):
+            read_by[text] = self.writers_read
+            return super().grade(scenario_id, step_id, text)
+
+    monkeypatch.setattr(trainer.grader, "Grader", Recording)
+    examples = [e for e in load_examples(DEVELOPMENT) if e.writer in {"team", "w1", "w2", "w4", "w5"}][::25]
+    graded = cross_validate(load_content(), examples, folds)
+    assert len(graders) == groups and len(graded) == len(examples) == len(read_by)
+    assert all(example.writer not in read_by[example.text] for example, _ in graded)
 
 
 def run(*arguments, stdin=None):
