@@ -202,7 +202,7 @@ class UnlawfulActCheck:
         placed = []
         strict = not self.matcher.negatable(cue)  # "pas de prisonniers" must be said as such, not "pas ... prisonniers"
         for positions in self.matcher.positions(cue, tokens):
-            if as_written and positions != list(range(positions[0], positions[0] + len(positions))):
+            if as_written and not _as_written(positions):
                 continue
             if (strict or ordered) and positions != sorted(positions):
                 continue
@@ -274,8 +274,8 @@ class UnlawfulActCheck:
         low, high, clause = start - EXCUSE_WINDOW, end + EXCUSE_WINDOW, tokens[start].clause
         for words in clearing:
             for places in self.matcher.positions(words, tokens):
-                as_written = places == list(range(places[0], places[0] + len(places)))
-                if as_written and low <= places[-1] and places[0] <= high and tokens[places[0]].clause == clause:
+                beside = low <= places[-1] and places[0] <= high and tokens[places[0]].clause == clause
+                if beside and _as_written(places):
                     return True
         return False
 
@@ -289,3 +289,8 @@ class UnlawfulActCheck:
         words: FrozenSet[str] = frozenset(t.word for t in tokens if t.sentence == sentence)
         hostile = any(self._placements(cue, tokens) for cue in self._hostile)
         return bool(words & LAWFUL_TARGETS) or (bool(words & CONDITIONAL) and hostile)
+
+
+def _as_written(positions: Sequence[int]) -> bool:
+    """Whether words placed at `positions` stand one after the other, in order."""
+    return list(positions) == list(range(positions[0], positions[0] + len(positions)))

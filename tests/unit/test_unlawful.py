@@ -334,8 +334,8 @@ def test_a_cover_up_by_silence_is_named_but_not_a_source_protected(scenario, ste
 @pytest.mark.parametrize(
     "scenario, step, act, text, found",
     [
-        # Blame laid on the attackers in the report, a family made to pay for one man, civilians
-        # put in front of the vehicles: said as written, each is the act.
+        # Blame laid on the attackers in the report, a family made to pay for one man: said as
+        # written, each is the act.
         (
             "village_threat",
             "village_attacked",
@@ -358,27 +358,19 @@ def test_a_cover_up_by_silence_is_named_but_not_a_source_protected(scenario, ste
             "on prend le fusil, et sa famille paye une amende",
             True,
         ),
-        ("village_threat", "protect_village", "human_shields", "on met des civils devant les véhicules", True),
-        # The same words scattered say something else.
+        # The same words scattered say something else: compensation, and our share of the harm.
         (
-            "village_threat",
-            "village_attacked",
-            "cover_up",
-            "the damage is due to the attackers only, and ours I report",
-            False,
-        ),
-        (
-            "village_threat",
-            "village_attacked",
-            "cover_up",
-            "on le met sur le dos, des terroristes ont tiré dessus",
+            "sweep_accomplices",
+            "the_rifle",
+            "collective_punishment",
+            "we pay a fine sum to the family for the damage",
             False,
         ),
         (
             "sweep_accomplices",
             "the_rifle",
             "collective_punishment",
-            "the family is fine, we arrest only the owner",
+            "l'armée paye une amende à la famille pour les dégâts",
             False,
         ),
         (
@@ -388,7 +380,28 @@ def test_a_cover_up_by_silence_is_named_but_not_a_source_protected(scenario, ste
             "make sure we pay the family for the damage",
             False,
         ),
-        ("checkpoint_motorbike", "aftermath", "collective_punishment", "on va payer à sa famille les frais", False),
+        (
+            "village_threat",
+            "village_attacked",
+            "cover_up",
+            "the damage is due to the attackers only, and ours I report",
+            False,
+        ),
+        # A literal back, and fire aimed at the attackers alone, are no blame laid on them.
+        (
+            "village_threat",
+            "village_attacked",
+            "cover_up",
+            "on a trouvé des munitions sur le dos des terroristes",
+            False,
+        ),
+        (
+            "village_threat",
+            "village_attacked",
+            "cover_up",
+            "on riposte uniquement aux assaillants, pas vers les maisons",
+            False,
+        ),
     ],
 )
 def test_cues_listed_as_written_count_only_word_for_word(scenario, step, act, text, found):
