@@ -86,6 +86,8 @@ def main() -> None:
         "--folds", type=int, help="with --part development: writers dealt into this many folds, not one each"
     )
     args = parser.parse_args()
+    if args.folds is not None and (args.part != "development" or args.folds < 2):
+        parser.error("--folds needs --part development and at least 2 folds")
 
     import actions.runtime  # noqa: F401 - the action server's code, loaded before measuring the grader
     from trainer.calibration import cross_validate
