@@ -265,6 +265,10 @@ def test_a_refusal_counts_each_cue_once_however_many_spellings_are_listed(text):
     "scenario, step, text",
     [
         ("village_reprisal", "anger", "no mercy, burn it"),  # the negation is in another clause
+        # "Unfair" and "arbitrary" are said of the enemy, or shrugged off: they condemn nothing.
+        ("village_reprisal", "anger", "c'est injuste, ils ont tué nos camarades, on brûle le village"),
+        ("village_reprisal", "anger", "it's unfair, burn the village"),
+        ("market_search", "cordon", "c'est arbitraire, on ramasse tous les peuls"),
         ("village_reprisal", "burning", "I know it's a war crime but orders are orders, we burn it"),
         ("village_reprisal", "anger", "je veux brûler le village"),  # the trainee's own wish
         ("no_prisoners_order", "investigation", "nobody saw anything"),  # a cue that is itself negative
@@ -402,10 +406,38 @@ def test_a_cover_up_by_silence_is_named_but_not_a_source_protected(scenario, ste
             "on riposte uniquement aux assaillants, pas vers les maisons",
             False,
         ),
+        ("surrender_deserter", "approach", "arbitrary_detention", "keep dem here till morning", True),
+        (
+            "surrender_deserter",
+            "approach",
+            "arbitrary_detention",
+            "nobody shoots. keep them covered till the lt gets here",
+            False,
+        ),
     ],
 )
 def test_cues_listed_as_written_count_only_word_for_word(scenario, step, act, text, found):
     assert (act in acts(scenario, step, text)) is found, text
+
+
+@pytest.mark.parametrize(
+    "scenario, step, text, is_round_up",
+    [
+        ("market_search", "cordon", "as a precaution the young Peul men will be regrouped at the post", True),
+        ("sweep_accomplices", "accusation", "on va regrouper les hommes peuls pour vérification", True),
+        ("sweep_accomplices", "accusation", "regroupement des hommes peuls au centre du village", True),
+        ("sweep_accomplices", "accusation", "regroup the fulani men at the well", True),
+        # Men the militia regrouped, or who regrouped themselves, set free or protected.
+        ("market_search", "cordon", "peul men regrouped by the militia must be freed, we search the two", False),
+        ("market_search", "cordon", "on libère les hommes peuls regroupés par la milice", False),
+        ("market_search", "cordon", "les hommes peuls se sont regroupés à la mosquée, on les protège", False),
+        # Our own men regrouped after an attack are a section taken back in hand.
+        ("village_reprisal", "anger", "I forbid it. the men are regrouped and I report to the captain", False),
+        ("village_reprisal", "anger", "je regroupe les hommes et je rends compte", False),
+    ],
+)
+def test_men_rounded_up_by_community_are_a_collective_punishment(scenario, step, text, is_round_up):
+    assert ("collective_punishment" in acts(scenario, step, text)) is is_round_up, text
 
 
 def test_obeying_counts_only_where_the_order_is_unlawful():
