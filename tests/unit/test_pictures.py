@@ -13,7 +13,9 @@ from actions import runtime
 from harness.telegram_standin import TelegramStandIn
 from rasa_plugins.telegram import TelegramBot
 from rasa_plugins.whatsapp import _twiml, media_urls
-from trainer.content_loader import DEFAULT_CONTENT_DIR
+from trainer.content_loader import DEFAULT_CONTENT_DIR, load_content
+from trainer.grader import _fingerprint, load_examples
+from trainer.settings import GRADED_ANSWERS
 from trainer.validate import check_content
 
 SCENARIO_FILE = "scenarios/checkpoint_motorbike.yml"
@@ -48,6 +50,15 @@ def content_with_pictures(tmp_path, monkeypatch):
     runtime.content.cache_clear()
     yield root
     runtime.content.cache_clear()
+
+
+def test_drawings_do_not_make_the_grader_fit_again_but_a_prompt_does(tmp_path):
+    examples = load_examples(GRADED_ANSWERS)[:40]
+    pictured = copy_with_pictures(tmp_path / "content")
+    assert _fingerprint(load_content(pictured), examples) == _fingerprint(load_content(), examples)
+    scenario = pictured / SCENARIO_FILE  # the prompt says who is in the scene: grading reads it
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace("two riders", "three riders", 1), encoding="utf-8")
+    assert _fingerprint(load_content(pictured), examples) != _fingerprint(load_content(), examples)
 
 
 def test_the_validator_names_a_missing_a_large_or_a_broken_picture(content_with_pictures):
