@@ -149,6 +149,7 @@ class UnlawfulActs:
 
     acts: Tuple[Act, ...] = ()
     cancelling: Tuple[str, ...] = ()  # refusing or stopping an act is not doing it
+    holding_fire: Tuple[str, ...] = ()  # "hold fire" in an answer is not firing
     accountability: Tuple[str, ...] = ()  # reporting or punishing an act is not doing it
     refusal: Tuple[str, ...] = ()  # an order refused anywhere in the answer is not obeyed
     contexts: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # name -> cues of a step's prompt
@@ -182,7 +183,14 @@ def unlawful_acts_from(data: dict) -> "UnlawfulActs":
         name: tuple(cue for language in sorted(cues) for cue in cues[language])
         for name, cues in data.get("contexts", {}).items()
     }
-    return UnlawfulActs(acts, words("cancelling"), words("accountability"), words("refusal"), contexts)
+    return UnlawfulActs(
+        acts,
+        words("cancelling"),
+        words("holding_fire"),
+        words("accountability"),
+        words("refusal"),
+        contexts,
+    )
 
 
 @dataclass(frozen=True)

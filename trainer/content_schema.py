@@ -259,6 +259,7 @@ UNLAWFUL_ACTS_FILE = {
             },
         },
         "cancelling": _WORDS,
+        "holding_fire": _WORDS,
         "accountability": _WORDS,
         "refusal": _WORDS,
         "contexts": {"type": "object", "propertyNames": _ID, "additionalProperties": _WORDS},

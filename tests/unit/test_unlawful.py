@@ -245,6 +245,12 @@ def test_a_context_is_in_the_scene_unless_the_prompt_negates_it(prompt, has_chil
         ("survivor_care", "turned_away", "on prend sa femme au centre de santé, on garde sa famille à l'abri"),
         # A false report only where someone was hurt: before a strike, it is a hope.
         ("drone_gathering", "strike_request", "check first, I want no civilian casualties"),
+        # Holding fire is not firing ("fire" reads as shoot).
+        ("wounded_and_dead", "killing", "hold fire on the wounded, medic go"),
+        ("drone_gathering", "strike_request", "hold fire on the crowd, keep watching"),
+        ("shielded_compound", "civilians_flee", "check fire on the women and kids, medic"),
+        ("checkpoint_motorbike", "approach", "Hold fire, warn them."),
+        ("surrender_deserter", "deserter", "halte au feu, on le fouille à couvert"),
     ],
 )
 def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
@@ -290,6 +296,9 @@ def test_a_refusal_counts_each_cue_once_however_many_spellings_are_listed(text):
         ("checkpoint_motorbike", "stops", "make dem lie for ground and slap the man small"),
         # A sentence that opens with "no" takes the one before back only if the "no" stands alone.
         ("market_search", "women_search", "Male soldier searches her. No exceptions, she could carry for them."),
+        # Held fire in another clause, or refused, does not take the shooting back.
+        ("checkpoint_motorbike", "approach", "hold fire? no, shoot them"),
+        ("checkpoint_motorbike", "approach", "shoot the riders, no hold fire"),
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
@@ -478,3 +487,34 @@ def test_a_new_scenario_is_protected_without_writing_anything():
 )
 def test_pillage_is_named_for_taking_property_only(scenario, step, text, is_pillage):
     assert ("pillage" in acts(scenario, step, text)) is is_pillage, text
+
+
+def test_a_good_option_that_holds_fire_keeps_force_for_the_rubric_to_weigh():
+    # White cloth under fire: "Hold fire on them" is the best option, and the men still firing
+    # from behind may lawfully be fought, so force alone is not read as unlawful there.
+    white_cloth = CONTENT.scenario("surrender_deserter").steps["white_cloth"]
+    assert "force_where_unlawful" not in {act.id for act in CHECK.applicable(white_cloth)}
+    assert "force_where_unlawful" not in acts("surrender_deserter", "white_cloth", "keep firing at the ones behind")
+
+
+@pytest.mark.parametrize(
+    "scenario, step, text",
+    [
+        # "prisoners" is the lexicon's detain, with French "arreter" (stop): a cue's own words
+        # never cancel it.
+        ("no_prisoners_order", "radio_order", "kill the prisoners"),
+        ("no_prisoners_order", "captain_arrives", "ok we shoot the prisoners"),
+        ("child_captured", "holding", "shoot the prisoner"),
+        ("village_reprisal", "roundup", "execute the prisoners"),
+        ("surrender_deserter", "custody", "shoot the detainees, no time"),
+        ("no_prisoners_order", "radio_order", "on tue les prisonniers"),
+        ("no_prisoners_order", "radio_order", "fusiller les prisonniers"),
+    ],
+)
+def test_killing_prisoners_is_named_in_plain_words(scenario, step, text):
+    assert "kill_protected" in acts(scenario, step, text), text
+
+
+def test_a_killing_reported_in_the_past_is_not_the_act():
+    # "tue" is also a past participle.
+    assert acts("partner_detainees", "execution", "un détenu a été tué les mains attachées, je le signale") == []
