@@ -1,6 +1,6 @@
 """How the grader does on answers nobody here tuned it on: the frozen test part of the corpus.
 
-    .venv/bin/python benchmarks/grading.py [--part test|development [--folds N]] [--json FILE]
+    .venv/bin/python benchmarks/grading.py [--part test|plain|development [--folds N]] [--json FILE]
 
 The grader learns from the development part (content/graded_answers.jsonl) only; the frozen test
 part (benchmarks/data/graded_answers_test.jsonl: the writers whose number is a multiple of
@@ -12,7 +12,9 @@ the memory the grader adds to a process that has loaded the action server's code
 development` grades the development part by leave-one-writer-out cross-validation instead (each
 writer's answers by a grader fitted on the other writers'): the figure used to choose the
 grader's thresholds; with `--folds 4`, four groups of writers instead of one writer each (a
-quarter of an hour instead of hours), the figure the later changes were judged on.
+quarter of an hour instead of hours), the figure the later changes were judged on. `--part
+plain` grades a second frozen set, plain answers of 3 to 10 words (benchmarks/data/
+plain_answers_test.jsonl, keyed unlawful or good only, not 0-3): its counts, no agreement figure.
 """
 
 import os
@@ -31,6 +33,18 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 FROZEN_TEST = ROOT / "benchmarks" / "data" / "graded_answers_test.jsonl"
+FROZEN_PLAIN = ROOT / "benchmarks" / "data" / "plain_answers_test.jsonl"
+
+
+def plain_examples():
+    """The plain set as examples: unlawful as 0, good as 2 (lawful, 2 or 3: counted with the good
+    answers; its grade is not known, so no agreement figure is drawn from it)."""
+    from trainer.grader import GradedExample
+
+    items = [json.loads(line) for line in FROZEN_PLAIN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        GradedExample(i["scenario"], i["step"], i["text"], 0 if i["unlawful"] else 2, "plain", i["lang"]) for i in items
+    ]
 
 
 def peak_memory_mib() -> float:
@@ -43,6 +57,8 @@ def peak_memory_mib() -> float:
 def figures(graded) -> dict:
     from trainer.calibration import agreement, summary
 
+    if all(e.writer == "plain" for e, _ in graded):  # keyed unlawful or good: no grade to agree with
+        return {"kappa": None, "exact": None, **summary(graded)}
     automatic = [(e, r) for e, r in graded if r is not None and not r.unsure]
     report = agreement([e.grade for e, _ in automatic], [r.grade for _, r in automatic])
     return {"kappa": round(report.kappa, 3), "exact": round(report.exact, 3), **summary(graded)}
@@ -80,7 +96,7 @@ def timed(grader, examples):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=("test", "development"), default="test")
+    parser.add_argument("--part", choices=("test", "plain", "development"), default="test")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
         "--folds", type=int, help="with --part development: writers dealt into this many folds, not one each"
@@ -98,9 +114,9 @@ def main() -> None:
 
     content = load_content()
     memory_before = peak_memory_mib()
-    if args.part == "test":
+    if args.part in ("test", "plain"):
         grader = load_grader(content, GRADED_ANSWERS)
-        examples = load_examples(FROZEN_TEST)
+        examples = load_examples(FROZEN_TEST) if args.part == "test" else plain_examples()
         graded, times = timed(grader, examples[:50])  # warm-up: caches, first calls
         graded, times = timed(grader, examples)
     else:

@@ -17,8 +17,9 @@ from trainer.scoring import GradeResult
 ROOT = Path(__file__).resolve().parents[2]
 DEVELOPMENT = ROOT / "content" / "graded_answers.jsonl"
 FROZEN_TEST = ROOT / "benchmarks" / "data" / "graded_answers_test.jsonl"
+FROZEN_PLAIN = ROOT / "benchmarks" / "data" / "plain_answers_test.jsonl"  # keyed unlawful or good
 # The split rule (README, "Grading typed answers"): writers whose number is a multiple of three.
-TEST_WRITERS = {f"w{number}" for number in range(3, 70, 3)}  # w3 to w69
+TEST_WRITERS = {f"w{number}" for number in range(3, 73, 3)}  # w3 to w72
 
 
 def lines(path):
@@ -47,6 +48,16 @@ def test_the_corpus_is_split_by_writer_and_the_test_part_is_frozen_apart():
     assert len(test) / (len(development) + len(test)) >= 0.30
     said = {" ".join(item["text"].lower().split()) for item in development}
     assert not said & {" ".join(item["text"].lower().split()) for item in test}  # the same answer is in one part only
+
+
+def test_the_plain_set_is_frozen_apart_from_both_parts_and_names_real_steps():
+    content = load_content()
+    every_step = {(scenario.id, step) for scenario in content.scenarios.values() for step in scenario.steps}
+    plain = lines(FROZEN_PLAIN)
+    assert {(item["scenario"], item["step"]) for item in plain} == every_step
+    assert all(isinstance(item["unlawful"], bool) and item["lang"] in ("en", "fr") for item in plain)
+    said = {" ".join(item["text"].lower().split()) for item in lines(DEVELOPMENT) + lines(FROZEN_TEST)}
+    assert not said & {" ".join(item["text"].lower().split()) for item in plain}
 
 
 def test_the_corpus_covers_every_step_of_every_scenario_in_both_languages_a_quarter_unlawful():
