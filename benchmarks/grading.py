@@ -54,28 +54,29 @@ def peak_memory_mib() -> float:
     return 0.0
 
 
-def figures(graded) -> dict:
+def figures(graded, keyed: bool = True) -> dict:
+    """`keyed`: the answers carry grades 0-3 to agree with (not the plain set's unlawful or good)."""
     from trainer.calibration import agreement, summary
 
-    if all(e.writer == "plain" for e, _ in graded):  # keyed unlawful or good: no grade to agree with
+    if not keyed:
         return {"kappa": None, "exact": None, **summary(graded)}
     automatic = [(e, r) for e, r in graded if r is not None and not r.unsure]
     report = agreement([e.grade for e, _ in automatic], [r.grade for _, r in automatic])
     return {"kappa": round(report.kappa, 3), "exact": round(report.exact, 3), **summary(graded)}
 
 
-def by_language(graded) -> dict:
+def by_language(graded, keyed: bool = True) -> dict:
     return {
-        language: figures([(e, r) for e, r in graded if e.lang == language])
+        language: figures([(e, r) for e, r in graded if e.lang == language], keyed)
         for language in sorted({e.lang for e, _ in graded})
-    } | {"all": figures(graded)}
+    } | {"all": figures(graded, keyed)}
 
 
-def by_writer(graded) -> dict:
+def by_writer(graded, keyed: bool = True) -> dict:
     """Per writer: the test part grew by a writer after the grader existed (README), and each
     writer's figures show how far one kind of trainee moves them."""
     return {
-        writer: figures([(e, r) for e, r in graded if e.writer == writer])
+        writer: figures([(e, r) for e, r in graded if e.writer == writer], keyed)
         for writer in sorted({e.writer for e, _ in graded})
     }
 
@@ -124,13 +125,14 @@ def main() -> None:
         graded, times = cross_validate(content, examples, args.folds), []
     memory_after = peak_memory_mib()
     rubric_only, _ = timed(Scorer(content), examples)
+    keyed = args.part != "plain"
 
     result = {
         "part": args.part,
         "answers": len(examples),
-        "grader": by_language(graded),
-        "rubric_only": by_language(rubric_only),
-        "grader_by_writer": by_writer(graded),
+        "grader": by_language(graded, keyed),
+        "rubric_only": by_language(rubric_only, keyed),
+        "grader_by_writer": by_writer(graded, keyed),
         "ms_per_answer": {
             "p50": round(statistics.median(times), 2) if times else None,
             "p95": round(sorted(times)[int(0.95 * len(times)) - 1], 2) if times else None,

@@ -83,7 +83,7 @@ class UnlawfulActCheck:
                         self._excuses[(act.id, number)] = clearing
         self._as_written = {act.id: frozenset(compile_all(act.as_written)) for act in self.acts}
         self._holding_fire = compile_all(acts.holding_fire)
-        self._cancelling = compile_all(acts.cancelling + acts.holding_fire)
+        self._cancelling = compile_all(acts.cancelling)
         self._accountability = compile_all(acts.accountability)
         self._hostile = compile_all(HOSTILE_ACTS)
         self._refusal = compile_all(acts.refusal)
@@ -135,8 +135,12 @@ class UnlawfulActCheck:
         }
         # A good option that holds fire ("Hold fire on them") tells of a fight, where force may
         # still be lawful: the rubric weighs force there.
-        force_in_good = any_option((2, 3), self._force_cues) or any_option((2, 3), self._holding_fire)
-        if any_option((0,), self._force_cues) and not force_in_good:
+        holds_fire = any(
+            option.grade in (2, 3) and self._fire_held(self.matcher.tokens(label))
+            for option in step.options
+            for label in option.label.values()
+        )
+        if any_option((0,), self._force_cues) and not (holds_fire or any_option((2, 3), self._force_cues)):
             places.add("unlawful_force")
         ordered = "superior_order" in places or any_option((0,), self._order_cues)
         if ordered and not any_option((1, 2, 3), self._order_cues):
@@ -229,12 +233,21 @@ class UnlawfulActCheck:
         negatable: bool = True,
         cue: Sequence[Keys] = (),
     ) -> bool:
+        """Whether the cue placed at start..end (`cue`: its words' keys) is negated, refused,
+        held fire on or reported rather than done."""
         if self.matcher.negated(tokens, start, end, negatable):
+            return True
+        # Holding fire takes back the firing it names, the cue's own shoot word ("hold fire on the
+        # wounded"), and nothing else in its clause ("hold fire and burn the village").
+        if any(
+            start <= fire <= end and any(tokens[fire].keys & keys for keys in cue) for fire in self._fire_held(tokens)
+        ):
             return True
         # The cue's own words are the act, not its cancelling: "no report", "nobody saw anything",
         # "arrest" (French "arreter" also means stop) in "arrest all the men", and "prisoners"
-        # (the lexicon's detain, with "arreter") in "kill the prisoners". Words between them may
-        # cancel it: "the video must be taken down online".
+        # (the lexicon's detain, with "arreter") in "kill the prisoners": no word in its span that
+        # is a word of the cue. Other words between them may cancel it: "the video must be taken
+        # down online".
         window = NEGATION_WINDOW + 2
         last = end if negatable else start - 1
         own = frozenset(i for i in range(start, end + 1) if any(tokens[i].keys & keys for keys in cue))
@@ -251,6 +264,10 @@ class UnlawfulActCheck:
             self._marker_between(self._accountability, tokens, start - window, start - 1, start, "sentence")
             or self._marker_between(self._accountability, tokens, end + 1, end + window, end, after)
         )
+
+    def _fire_held(self, tokens: Sequence[Token]) -> List[int]:
+        """Where "hold fire", "cessez le feu"... said word for word end: at their word for fire."""
+        return [end for cue in self._holding_fire for _, end in self._placements(cue, tokens, as_written=True)]
 
     def _marker_between(
         self,

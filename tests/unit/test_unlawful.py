@@ -250,7 +250,9 @@ def test_a_context_is_in_the_scene_unless_the_prompt_negates_it(prompt, has_chil
         ("drone_gathering", "strike_request", "hold fire on the crowd, keep watching"),
         ("shielded_compound", "civilians_flee", "check fire on the women and kids, medic"),
         ("checkpoint_motorbike", "approach", "Hold fire, warn them."),
-        ("surrender_deserter", "deserter", "halte au feu, on le fouille à couvert"),
+        # Scattered, "shoot ... prisoners" is not killing prisoners: the lexicon's detain is
+        # "arrest" as well as "prisoners".
+        ("surrender_deserter", "white_cloth", "shoot the gunmen behind and arrest the two"),
     ],
 )
 def test_naming_a_crime_to_refuse_it_is_not_the_crime(scenario, step, text):
@@ -296,9 +298,14 @@ def test_a_refusal_counts_each_cue_once_however_many_spellings_are_listed(text):
         ("checkpoint_motorbike", "stops", "make dem lie for ground and slap the man small"),
         # A sentence that opens with "no" takes the one before back only if the "no" stands alone.
         ("market_search", "women_search", "Male soldier searches her. No exceptions, she could carry for them."),
-        # Held fire in another clause, or refused, does not take the shooting back.
+        # Held fire in another clause, or refused, does not take the shooting back; it takes back
+        # only the firing it names, not another act, nor a "check" and a "fire" apart.
         ("checkpoint_motorbike", "approach", "hold fire? no, shoot them"),
         ("checkpoint_motorbike", "approach", "shoot the riders, no hold fire"),
+        ("village_reprisal", "anger", "hold fire and burn the village"),
+        ("no_prisoners_order", "radio_order", "hold fire and execute them"),
+        ("checkpoint_motorbike", "approach", "check their papers and shoot the driver"),
+        ("checkpoint_motorbike", "approach", "hold the line and shoot the riders"),
     ],
 )
 def test_the_act_stands_when_the_negation_or_condemnation_does_not_reach_it(scenario, step, text):
@@ -508,7 +515,7 @@ def test_a_good_option_that_holds_fire_keeps_force_for_the_rubric_to_weigh():
         ("village_reprisal", "roundup", "execute the prisoners"),
         ("surrender_deserter", "custody", "shoot the detainees, no time"),
         ("no_prisoners_order", "radio_order", "on tue les prisonniers"),
-        ("no_prisoners_order", "radio_order", "fusiller les prisonniers"),
+        ("no_prisoners_order", "radio_order", "tuer tous les prisonniers"),
     ],
 )
 def test_killing_prisoners_is_named_in_plain_words(scenario, step, text):
