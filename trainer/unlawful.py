@@ -237,11 +237,11 @@ class UnlawfulActCheck:
         held fire on or reported rather than done."""
         if self.matcher.negated(tokens, start, end, negatable):
             return True
+        # The cue's own words: those in its span that are words of the cue.
+        own = frozenset(i for i in range(start, end + 1) if any(tokens[i].keys & keys for keys in cue))
         # Holding fire takes back the firing it names, the cue's own shoot word ("hold fire on the
         # wounded"), and nothing else in its clause ("hold fire and burn the village").
-        if any(
-            start <= fire <= end and any(tokens[fire].keys & keys for keys in cue) for fire in self._fire_held(tokens)
-        ):
+        if any(fire in own for fire in self._fire_held(tokens)):
             return True
         # The cue's own words are the act, not its cancelling: "no report", "nobody saw anything",
         # "arrest" (French "arreter" also means stop) in "arrest all the men", and "prisoners"
@@ -250,7 +250,6 @@ class UnlawfulActCheck:
         # down online".
         window = NEGATION_WINDOW + 2
         last = end if negatable else start - 1
-        own = frozenset(i for i in range(start, end + 1) if any(tokens[i].keys & keys for keys in cue))
         if self._marker_between(
             self._cancelling, tokens, phrase_start(tokens, start, window), last, start, "clause", own
         ):
