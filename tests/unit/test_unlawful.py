@@ -525,3 +525,38 @@ def test_killing_prisoners_is_named_in_plain_words(scenario, step, text):
 def test_a_killing_reported_in_the_past_is_not_the_act():
     # "tue" is also a past participle.
     assert acts("partner_detainees", "execution", "un détenu a été tué les mains attachées, je le signale") == []
+
+
+def test_a_phone_spelling_of_business_is_read():
+    assert "lets_it_happen" in acts("market_search", "holding_area", "not my bisness")
+
+
+@pytest.mark.parametrize(
+    "text, is_force",
+    [
+        # "allumer" is also slang for shoot; lighting a lamp is not.
+        ("on allume la lampe et on crie halte", False),
+        ("jallume ma lampe et je crie stop", False),
+        ("on allume nos lampes et on crie", False),
+        ("on les allume avant qu'ils arrivent", True),
+        ("jallume les motards", True),
+        # A warning shot is not force against people; a shot without one, after one, a
+        # "warning" aimed at them, or one followed by another shot is.
+        ("je tire un coup de sommation en l'air", False),
+        ("fire one warning shot in the air", False),
+        ("on tire direct sans sommation", True),
+        ("fire without a warning shot", True),
+        ("shoot after one warning shot", True),
+        ("je tire un coup de sommation sur eux", True),
+        ("shoot one warning shot, then the riders", True),
+        ("shoot, a warning shot wont stop them", True),
+    ],
+)
+def test_lamps_and_warning_shots_are_not_force_at_a_checkpoint(text, is_force):
+    assert ("force_where_unlawful" in acts("checkpoint_motorbike", "approach", text)) is is_force, text
+
+
+def test_a_warning_shot_excuses_force_only_where_an_option_fires_one():
+    # At the forced displacement, no option fires a warning shot: driving people out by firing
+    # warning shots is force against them.
+    assert "force_where_unlawful" in acts("forced_displacement", "the_order", "on tire des sommations pour les chasser")
