@@ -11,7 +11,7 @@ step's options show an order whose obeying is graded 0, and not when the answer 
 """
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from trainer.content import Act, Step, UnlawfulActs
 from trainer.matching import NEGATION_WINDOW, Keys, TextMatcher, Token, Tokens, phrase_start
@@ -101,7 +101,7 @@ class UnlawfulActCheck:
         self._order_cues = self._cues.get("obeys_unlawful_order", ())
         self._contexts = {name: compile_all(cues) for name, cues in acts.contexts.items()}
         self._applicable: Dict[Tuple[int, str], List[Act]] = {}
-        self._warning_shots: Dict[Tuple[int, str], bool] = {}  # steps with a warning shot option
+        self._step_places: Dict[Tuple[int, str], Set[str]] = {}
         # Each act's cues under every key of their first word: an answer is checked only against
         # the cues that could start in it (trying all 900 of them took a third of the check).
         self._cues_by_first_word: Dict[str, List[Tuple[str, int]]] = {}
@@ -128,14 +128,18 @@ class UnlawfulActCheck:
         prompt and options meet (read from the content, so a new scenario needs nothing more)."""
         key = (id(step), step.id)
         if key not in self._applicable:
-            places = self._places(step)
+            places = self._step_places[key] = self._places(step)
             self._applicable[key] = [act for act in self.acts if act.where in places]
-            self._warning_shots[key] = "warning_shot" in places
         return self._applicable[key]
 
     def _places(self, step: Step) -> Set[str]:
         def any_option(grades, cues) -> bool:
             return any(option.grade in grades and self._text_has(option.label, cues) for option in step.options)
+
+        def labels(grades) -> Iterator[Tokens]:
+            for option in step.options:
+                if option.grade in grades:
+                    yield from (self.matcher.tokens(label) for label in option.label.values())
 
         # A prompt is read for who is in the scene: what negates, reports or condemns a context's
         # cue takes it away ("nobody is wounded"), the words that cancel an act in an answer do not
@@ -146,19 +150,11 @@ class UnlawfulActCheck:
             *(name for name, cues in self._contexts.items() if self._text_has(step.prompt, cues, in_prompt=True)),
         }
         # A warning shot is an option here, graded 1 or more: firing one is not force at people.
-        if any(
-            option.grade >= 1 and any(t.word == WARNING_SHOT for t in self.matcher.tokens(label))
-            for option in step.options
-            for label in option.label.values()
-        ):
+        if any(token.word == WARNING_SHOT for tokens in labels((1, 2, 3)) for token in tokens):
             places.add("warning_shot")
         # A good option that holds fire ("Hold fire on them") tells of a fight, where force may
         # still be lawful: the rubric weighs force there.
-        holds_fire = any(
-            option.grade in (2, 3) and self._fire_held(self.matcher.tokens(label))
-            for option in step.options
-            for label in option.label.values()
-        )
+        holds_fire = any(self._fire_held(tokens) for tokens in labels((2, 3)))
         if any_option((0,), self._force_cues) and not (holds_fire or any_option((2, 3), self._force_cues)):
             places.add("unlawful_force")
         ordered = "superior_order" in places or any_option((0,), self._order_cues)
@@ -169,12 +165,13 @@ class UnlawfulActCheck:
     def _text_has(self, localized: Dict[str, str], cues, in_prompt: bool = False) -> bool:
         for text in localized.values():
             tokens = self.matcher.tokens(text)
+            held = self._fire_held(tokens)
             for cue in cues:
                 for start, end in self._placements(cue, tokens):
                     if in_prompt:
                         cancelled = self.matcher.negated(tokens, start, end, self.matcher.negatable(cue))
                     else:
-                        cancelled = self._cancelled(tokens, start, end, cue=cue)
+                        cancelled = self._cancelled(tokens, start, end, held, cue=cue)
                     if not cancelled:
                         return True
         return False
@@ -197,7 +194,8 @@ class UnlawfulActCheck:
         found: List[Act] = []
         refused = 0
         applicable = self.applicable(step)
-        warning_shots = self._warning_shots[(id(step), step.id)]
+        warning_shots = "warning_shot" in self._step_places[(id(step), step.id)]
+        held = self._fire_held(tokens)  # once per answer: every cue placement asks
         for act in applicable:
             if act.id not in candidates:
                 continue
@@ -215,7 +213,7 @@ class UnlawfulActCheck:
                         continue
                     if act.where == "unlawful_force" and warning_shots and _warning_shot(tokens, start):
                         continue
-                    if self._cancelled(tokens, start, end, act.reporting_cancels, negatable, cue):
+                    if self._cancelled(tokens, start, end, held, act.reporting_cancels, negatable, cue):
                         refused += 1
                     else:
                         counted = True
@@ -252,19 +250,21 @@ class UnlawfulActCheck:
         tokens: Sequence[Token],
         start: int,
         end: int,
+        held: Sequence[int],
         reporting_cancels: Union[bool, str] = True,
         negatable: bool = True,
         cue: Sequence[Keys] = (),
     ) -> bool:
         """Whether the cue placed at start..end (`cue`: its words' keys) is negated, refused,
-        held fire on or reported rather than done."""
+        held fire on (`held`: where the answer's held fire ends, `_fire_held`) or reported rather
+        than done."""
         if self.matcher.negated(tokens, start, end, negatable):
             return True
         # The cue's own words: those in its span that are words of the cue.
         own = frozenset(i for i in range(start, end + 1) if any(tokens[i].keys & keys for keys in cue))
         # Holding fire takes back the firing it names, the cue's own shoot word ("hold fire on the
         # wounded"), and nothing else in its clause ("hold fire and burn the village").
-        if any(fire in own for fire in self._fire_held(tokens)):
+        if any(fire in own for fire in held):
             return True
         # The cue's own words are the act, not its cancelling: "no report", "nobody saw anything",
         # "arrest" (French "arreter" also means stop) in "arrest all the men", and "prisoners"
