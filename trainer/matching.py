@@ -214,7 +214,9 @@ class TextMatcher:
         for number in sorted(starting_here):  # in the order of self._phrases: longest first
             words, name = self._phrases[number]
             end = index + len(words)
-            if end <= len(raw) and all(word_keys(raw[index + offset][0]) & keys for offset, keys in enumerate(words)):
+            if end > len(raw) or raw[end - 1][1] != raw[index][1]:  # a phrase stays in its clause
+                continue
+            if all(word_keys(raw[index + offset][0]) & keys for offset, keys in enumerate(words)):
                 return len(words), name
         return None
 

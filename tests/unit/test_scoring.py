@@ -89,6 +89,27 @@ def test_synonyms_and_stems_match(scorer):
     assert result.red_flags == ["execute_order"], result
 
 
+def words(scorer, text):
+    return [token.word for token in scorer.matcher.tokens(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("take his gun, he is child. protect him", ["=weapon", "=child", "=protect"]),  # across a sentence
+        ("he is a child, protection later", ["=child", "=protect"]),  # across a comma
+        ("no fire. warning shot last", ["=shoot", "=warning_shot"]),  # not "fire warning shot"
+    ],
+)
+def test_a_lexicon_phrase_stays_inside_its_clause(scorer, text, expected):
+    assert [word for word in words(scorer, text) if word.startswith("=")] == expected
+
+
+def test_a_lexicon_phrase_inside_one_clause_is_one_word(scorer):
+    assert "=child_protection" in words(scorer, "hand him to child protection")
+    assert words(scorer, "fire warning shot").count("=warning_shot") == 1
+
+
 def test_unknown_scenario_or_step_is_a_key_error(scorer):
     with pytest.raises(KeyError, match="unknown scenario"):
         scorer.grade("no_such_scenario", "approach", "x")
