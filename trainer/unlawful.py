@@ -128,9 +128,16 @@ class UnlawfulActCheck:
         prompt and options meet (read from the content, so a new scenario needs nothing more)."""
         key = (id(step), step.id)
         if key not in self._applicable:
-            places = self._step_places[key] = self._places(step)
+            places = self._places_at(step)
             self._applicable[key] = [act for act in self.acts if act.where in places]
         return self._applicable[key]
+
+    def _places_at(self, step: Step) -> Set[str]:
+        """`_places` of `step`, read once per step."""
+        key = (id(step), step.id)
+        if key not in self._step_places:
+            self._step_places[key] = self._places(step)
+        return self._step_places[key]
 
     def _places(self, step: Step) -> Set[str]:
         def any_option(grades, cues) -> bool:
@@ -193,10 +200,9 @@ class UnlawfulActCheck:
                 candidates.setdefault(act_id, set()).add(number)
         found: List[Act] = []
         refused = 0
-        applicable = self.applicable(step)
-        warning_shots = "warning_shot" in self._step_places[(id(step), step.id)]
+        warning_shots = "warning_shot" in self._places_at(step)
         held = self._fire_held(tokens)  # once per answer: every cue placement asks
-        for act in applicable:
+        for act in self.applicable(step):
             if act.id not in candidates:
                 continue
             if act.where == "unlawful_order" and self._anywhere(self._refusal, tokens):
